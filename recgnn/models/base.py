@@ -1,0 +1,47 @@
+"""The scoring interface shared by every model."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import torch
+from torch import Tensor
+
+from recgnn.data.graph import BipartiteGraph
+
+
+class Recommender(torch.nn.Module):
+    """Base class of every model: scores a batch of users against all items.
+
+    Trainable models learn by BPR in the trainer's epoch loop and implement
+    :meth:`pair_scores`. Fitted models (``is_trainable = False``) compute
+    everything in :meth:`fit` and skip the epoch loop.
+    """
+
+    is_trainable: ClassVar[bool] = True
+
+    def fit(self, graph: BipartiteGraph) -> None:
+        """Attach the training graph; fitted models also compute their scores here."""
+        self.graph = graph
+
+    def prepare_scoring(self) -> None:
+        """Compute whatever :meth:`score_users` reuses across user batches (e.g. embeddings)."""
+
+    def score_users(self, user_index: Tensor) -> Tensor:
+        """Return the scores of the given users against every item.
+
+        Shapes:
+            - ``user_index``: ``(batch,)``
+            - output: ``(batch, num_items)``
+        """
+        raise NotImplementedError
+
+    def pair_scores(
+        self, user_index: Tensor, pos_index: Tensor, neg_index: Tensor
+    ) -> tuple[Tensor, Tensor, Tensor]:
+        """Return positive scores, negative scores and the L2 penalty of one BPR batch.
+
+        The penalty is ``0.5 * sum of squared layer-0 parameters`` used by the
+        batch, divided by the batch size.
+        """
+        raise NotImplementedError(f"{type(self).__name__} is not trainable")

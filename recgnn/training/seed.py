@@ -1,0 +1,35 @@
+"""Seeding and device selection."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import torch
+
+
+def seed_everything(seed: int) -> np.random.Generator:
+    """Seed Python, NumPy and torch, and return a NumPy generator for sampling."""
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise TypeError(f"seed must be an integer, got {seed!r}; for example seed=2020")
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+    return np.random.default_rng(seed)
+
+
+def resolve_device(name: str) -> torch.device:
+    """Turn ``trainer.device`` (``auto``, ``cpu``, ``cuda``, ``cuda:1`` ...) into a device."""
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        device = torch.device(name)
+    except RuntimeError as error:
+        raise ValueError(
+            f"invalid trainer.device={name!r}: {error}; use auto, cpu or cuda"
+        ) from None
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(
+            f"trainer.device={name!r} but CUDA is not available; use trainer.device=cpu"
+        )
+    return device
