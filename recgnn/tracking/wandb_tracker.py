@@ -102,8 +102,7 @@ class WandbTracker(Tracker):
         self.run.log(metrics, step=step)
 
     def log_summary(self, summary: dict[str, float]) -> None:
-        for key, value in summary.items():
-            self.run.summary[key] = value
+        self.run.summary.update(summary)
 
     def finish(self, exit_code: int = 0) -> None:
         self.run.finish(exit_code=exit_code)

@@ -19,6 +19,7 @@ from recgnn.data.datamodule import prepare_data
 from recgnn.evaluation.evaluator import Evaluator
 from recgnn.models.registry import build_model
 from recgnn.tracking import build_tracker
+from recgnn.training.resources import peak_memory, reset_peak_memory
 from recgnn.training.seed import resolve_device, seed_everything
 from recgnn.training.trainer import Trainer
 
@@ -39,6 +40,7 @@ def train_and_evaluate(cfg: DictConfig, run_dir: str | Path) -> dict[str, float]
     device = resolve_device(cfg.trainer.device)
     if cfg.trainer.num_threads is not None:
         torch.set_num_threads(cfg.trainer.num_threads)
+    reset_peak_memory(device)
 
     started = time.perf_counter()
     data = prepare_data(cfg)
@@ -84,8 +86,11 @@ def train_and_evaluate(cfg: DictConfig, run_dir: str | Path) -> dict[str, float]
                 "num_parameters": _num_parameters(model),
                 "test/num_users": test.num_users_evaluated,
                 "test/num_users_no_train": test.num_users_no_train,
+                **peak_memory(device),
             }
         )
+        stats = data.stats()
+        metrics.update({f"data/{k}": v for k, v in stats.items() if k != "dataset"})
         _write_outputs(run_dir, metrics, model, resolved, result.history)
         _write_per_user(run_dir / "per_user_test.csv", test)
         tracker.log_summary(metrics)

@@ -14,6 +14,7 @@ from tqdm.auto import tqdm
 from recgnn.data.datamodule import PreparedData
 from recgnn.data.sampler import NegativeSampler
 from recgnn.evaluation.evaluator import Evaluator
+from recgnn.evaluation.metrics import METRICS
 from recgnn.models.base import Recommender
 from recgnn.tracking.base import Tracker
 from recgnn.training.early_stopping import EarlyStopping
@@ -82,7 +83,7 @@ class Trainer:
         self.lr = lr
         self.l2_reg = l2_reg
         self.eval_every = eval_every
-        self.monitor = monitor
+        self.monitor = _check_monitor(monitor, evaluator)
         self.device = torch.device(device)
         self.progress_bar = progress_bar
         self.stopping = EarlyStopping(patience)
@@ -102,7 +103,10 @@ class Trainer:
 
     def fit(self) -> TrainResult:
         """Run the loop, then load the best validated state into the model."""
+        started = time.perf_counter()
         self.model.fit(self.data.graph)
+        # Fitted models (ItemKNN, EASE) do all their training here, so it counts.
+        self.result.train_seconds += time.perf_counter() - started
         self.model.to(self.device)
         if not self.model.is_trainable:
             if self.has_valid:
@@ -176,11 +180,6 @@ class Trainer:
         result = self.evaluator.evaluate(self.model, split.valid, seen=[split.train])
         self.result.eval_seconds += time.perf_counter() - started
         metrics = {f"val/{key}": value for key, value in result.metrics.items()}
-        if self.monitor not in metrics:
-            raise ValueError(
-                f"trainer.monitor={self.monitor!r} is not a validation metric; "
-                f"available: {sorted(metrics)}"
-            )
         if not self.model.is_trainable:
             self.tracker.log_metrics(metrics, epoch)
             self.result.history.append({"epoch": epoch, **metrics})
@@ -201,6 +200,17 @@ class Trainer:
         if len(users) == 0:
             raise ValueError("no training rows left: the training split is empty")
         return users, items
+
+
+def _check_monitor(monitor: str, evaluator: Evaluator) -> str:
+    """Fail before training when the early-stopping metric will never be computed."""
+    available = [f"val/{m}@{k}" for m in (*METRICS, "coverage") for k in evaluator.topk]
+    if monitor not in available:
+        raise ValueError(
+            f"trainer.monitor={monitor!r} is not a validation metric of this run; "
+            f"available with eval.topk={evaluator.topk}: {available}"
+        )
+    return monitor
 
 
 def _check_positive(**values: int) -> None:
