@@ -34,3 +34,9 @@ def _offline_wandb(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("WANDB_CACHE_DIR", str(tmp_path / "wandb-cache"))
     monkeypatch.setenv("WANDB_CONFIG_DIR", str(tmp_path / "wandb-config"))
     monkeypatch.setenv("WANDB_DATA_DIR", str(tmp_path / "wandb-data"))
+
+
+@pytest.fixture(autouse=True)
+def _private_processed_cache(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    # Each test gets an empty processed-data cache of its own, never ~/.cache/recgnn.
+    monkeypatch.setenv("RECGNN_CACHE_DIR", str(tmp_path / "processed-cache"))

@@ -70,9 +70,10 @@ def download_file(url: str, target: Path, md5: str | None = None) -> Path:
     log.info("downloading %s to %s", url, target)
     handle, partial = tempfile.mkstemp(prefix=target.name + ".", suffix=".part", dir=target.parent)
     try:
-        with os.fdopen(handle, "wb") as out, urllib.request.urlopen(
-            url, timeout=DOWNLOAD_TIMEOUT_SECONDS
-        ) as response:
+        with (
+            os.fdopen(handle, "wb") as out,
+            urllib.request.urlopen(url, timeout=DOWNLOAD_TIMEOUT_SECONDS) as response,
+        ):
             shutil.copyfileobj(response, out)
         if md5 is not None:
             actual = md5sum(Path(partial))
@@ -115,18 +116,26 @@ def fetch_zip_dataset(
     # The last root is dataset.root when given, else the user cache (never
     # $RECGNN_DATA_DIR, which may be a read-only shared copy).
     target_root = roots[-1]
+    archive = target_root / f"{name}.zip"
+    final = target_root / name
     try:
-        archive = download_file(url, target_root / f"{name}.zip", md5)
+        download_file(url, archive, md5)
         with tempfile.TemporaryDirectory(dir=target_root) as staging:
             safe_extract_zip(archive, Path(staging))
             extracted = _find_folder_with(Path(staging), required)
-            final = target_root / name
             if final.exists():
                 shutil.rmtree(final)
             os.replace(extracted, final)
-        archive.unlink()
+            if extracted == Path(staging):
+                # TemporaryDirectory removes its path on exit, so give it an empty one back.
+                os.mkdir(staging)
     except (urllib.error.URLError, OSError, TimeoutError) as error:
-        raise DatasetNotFoundError(missing_dataset_message(name, url, required, roots, error))
+        raise DatasetNotFoundError(
+            missing_dataset_message(name, url, required, roots, error)
+        ) from error
+    finally:
+        # A rejected or extracted archive is never read again.
+        archive.unlink(missing_ok=True)
     return final
 
 

@@ -24,8 +24,8 @@ class Interactions:
         timestamp: Optional timestamp per row (``int64``).
         extras: Side data of the whole table (profiles, source folder); not per row.
         given_part: Optional part of each row in the data set's own split files
-            (``PART_TRAIN`` or ``PART_TEST``, ``int8``); ``None`` when the source
-            has no split of its own. ``split=given`` reads it.
+            (``PART_TRAIN`` or ``PART_TEST``, ``int8``). It is ``None`` when the
+            source has no split of its own. ``split=given`` reads it.
 
     Shapes:
         - ``user_index``, ``item_index``, ``rating``, ``timestamp``, ``given_part``:

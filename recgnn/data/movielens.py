@@ -104,8 +104,9 @@ def locate_ml1m(root: str | os.PathLike | None = None) -> Path:
 def read_ml1m(folder: Path) -> Interactions:
     """Read ML-1M's 1,000,209 ratings (``ratings.dat``) with user and movie profiles.
 
-    ``extras["user_profiles"]`` holds gender, age group, occupation and zip
-    code; ``extras["item_profiles"]`` the title and the ``|``-joined genres.
+    ``extras["user_profiles"]`` contains gender, age group, occupation code and
+    zip code. ``extras["item_profiles"]`` contains the title, the ``|``-joined
+    genres and one 0/1 column per genre of :data:`GENRES`.
     """
     log.info("reading ML-1M from %s", folder)
     ratings = read_delimited(
@@ -126,6 +127,11 @@ def read_ml1m(folder: Path) -> Interactions:
         folder / "movies.dat", ["item", "title", "genres"], sep="::",
         numeric={"item": "int"}, encoding="latin-1",
     )  # fmt: skip
+    # One 0/1 column per genre, named as in ML-100K's u.item, so both data sets
+    # give the same item features.
+    genre_sets = movies["genres"].str.split("|")
+    for genre in GENRES:
+        movies[genre] = genre_sets.map(lambda names, genre=genre: int(genre in names))
     interactions.extras["user_profiles"] = users.set_index("user")
     interactions.extras["item_profiles"] = movies.set_index("item")
     interactions.extras["folder"] = str(folder)
@@ -164,8 +170,6 @@ def read_user_profiles(path: Path) -> pd.DataFrame:
 def read_item_profiles(path: Path) -> pd.DataFrame:
     """Read ``u.item``: title, release date and the 19 genre flags per item id."""
     columns = ["item", "title", "release_date", "video_release_date", "imdb_url", *GENRES]
-    frame = read_delimited(
-        path, columns, sep="|", numeric={"item": "int"}, encoding="latin-1"
-    )
+    frame = read_delimited(path, columns, sep="|", numeric={"item": "int"}, encoding="latin-1")
     frame[GENRES] = frame[GENRES].astype(int)
     return frame.set_index("item")

@@ -62,7 +62,7 @@ def read_delimited(
     blank = (frame == "").all(axis=1)
     frame = frame[~blank]
     if frame.empty:
-        raise ValueError(f"{path} holds no data lines; expected {sep!r}-separated {columns}")
+        raise ValueError(f"{path} contains no data lines; expected {sep!r}-separated {columns}")
     malformed = (frame[width] != "") | (frame[width - 1] == "")
     if malformed.any():
         line = int(frame.index[malformed.to_numpy().argmax()]) + 1
@@ -115,9 +115,19 @@ def to_number(
         bad |= ~bad & (parsed.fillna(0) % 1 != 0).to_numpy()
     if bad.any():
         row = int(np.flatnonzero(bad)[0])
+        value = show_value(values.iloc[row])
         raise ValueError(
-            f"{path}, {unit} {values.index[row] + 1}: {column} {values.iloc[row]!r} is not "
+            f"{path}, {unit} {values.index[row] + 1}: {column} {value} is not "
             f"a valid {'integer' if kind == 'int' else 'finite number'} "
             f"({int(bad.sum())} such {unit}s); fix or remove these {unit}s"
         )
     return parsed.to_numpy(dtype=np.int64 if kind == "int" else np.float64)
+
+
+def show_value(value: object) -> str:
+    """Return a value as it should read in an error message: strings quoted, NaN as NaN."""
+    if isinstance(value, str):
+        return repr(value)
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return "NaN (missing)"
+    return str(value)

@@ -44,9 +44,9 @@ def _rows_of(csr: tuple[Tensor, Tensor], users: Tensor) -> tuple[Tensor, Tensor]
     indptr, items = csr
     starts, stops = indptr[users], indptr[users + 1]
     lengths = stops - starts
-    row = torch.repeat_interleave(torch.arange(len(users)), lengths)
+    row = torch.repeat_interleave(torch.arange(len(users), device=users.device), lengths)
     # Position of each entry inside its user's slice, added to the slice start.
-    offset = torch.arange(int(lengths.sum())) - torch.repeat_interleave(
+    offset = torch.arange(int(lengths.sum()), device=users.device) - torch.repeat_interleave(
         torch.cumsum(lengths, 0) - lengths, lengths
     )
     return row, items[torch.repeat_interleave(starts, lengths) + offset]
@@ -102,44 +102,90 @@ class Evaluator:
 
         model.eval()
         model.prepare_scoring()
-        max_k = min(self.topk[-1], self.num_items)
-        per_user = {f"{m}@{k}": [] for m in METRICS for k in self.topk}
-        recommended = {k: torch.zeros(self.num_items, dtype=torch.bool) for k in self.topk}
-        for start in range(0, len(users), self.batch_size):
-            batch = users[start : start + self.batch_size]
-            top_items, hits = self._rank_batch(model, batch, target_csr, seen_csrs, max_k)
-            for k in self.topk:
-                recommended[k][top_items[:, :k].flatten().cpu()] = True
-                for name, values in per_user_metrics(hits, num_targets[batch], k).items():
-                    per_user[f"{name}@{k}"].append(values.cpu())
+        per_user, recommended = self._rank_all(model, users, num_targets, target_csr, seen_csrs)
 
         merged = {key: torch.cat(parts).numpy() if parts else np.zeros(0)
                   for key, parts in per_user.items()}  # fmt: skip
         metrics = {key: float(values.mean()) if len(values) else 0.0
                    for key, values in merged.items()}  # fmt: skip
         for k in self.topk:
-            metrics[f"coverage@{k}"] = float(recommended[k].sum()) / self.num_items
+            metrics[f"coverage@{k}"] = int(recommended[k].sum()) / self.num_items
         return EvaluationResult(metrics, users.numpy(), merged, len(users), num_no_train)
+
+    def _rank_all(
+        self,
+        model: Recommender,
+        users: Tensor,
+        num_targets: Tensor,
+        target_csr: tuple[Tensor, Tensor],
+        seen_csrs: list[tuple[Tensor, Tensor]],
+    ) -> tuple[dict[str, list[Tensor]], dict[int, Tensor]]:
+        """Rank ``users`` batch by batch, returning per-user metrics and the items shown at each K.
+
+        Every lookup structure moves to the device once, so the loop runs no
+        CPU index arithmetic on a GPU run.
+        """
+        max_k = min(self.topk[-1], self.num_items)
+        target_keys = _pair_keys(target_csr, self.num_items).to(self.device)
+        num_targets = num_targets.to(self.device)
+        seen_csrs = [
+            (indptr.to(self.device), items.to(self.device)) for indptr, items in seen_csrs
+        ]
+        per_user = {f"{m}@{k}": [] for m in METRICS for k in self.topk}
+        recommended = {k: torch.zeros(self.num_items, dtype=torch.bool, device=self.device)
+                       for k in self.topk}  # fmt: skip
+        for batch in users.to(self.device).split(self.batch_size):
+            top_items = self._rank_batch(model, batch, seen_csrs, max_k)
+            hits = _is_target(batch, top_items, target_keys, self.num_items)
+            for k in self.topk:
+                recommended[k][top_items[:, :k].flatten()] = True
+                for name, values in per_user_metrics(hits, num_targets[batch], k).items():
+                    per_user[f"{name}@{k}"].append(values.cpu())
+        return per_user, recommended
 
     def _rank_batch(
         self,
         model: Recommender,
         batch: Tensor,
-        target_csr: tuple[Tensor, Tensor],
         seen_csrs: list[tuple[Tensor, Tensor]],
         max_k: int,
-    ) -> tuple[Tensor, Tensor]:
-        scores = model.score_users(batch.to(self.device)).float()
-        if not torch.isfinite(scores).all():
+    ) -> Tensor:
+        """Return the top ``max_k`` unseen items of each user in ``batch``.
+
+        Only one ``(len(batch), num_items)`` score block exists at a time:
+        the finiteness check is a single reduction over it, and the masking
+        writes ``-inf`` into it in place.
+        """
+        scores = model.score_users(batch).float()
+        lowest, highest = torch.aminmax(scores)  # NaN anywhere makes both NaN.
+        if not (torch.isfinite(lowest) and torch.isfinite(highest)):
             raise FloatingPointError(
                 f"{type(model).__name__} returned NaN or infinite scores; the model diverged, "
                 "so lower trainer.lr or check the input data"
             )
         for csr in seen_csrs:
             row, item = _rows_of(csr, batch)
-            scores[row.to(self.device), item.to(self.device)] = -torch.inf
-        top_items = torch.topk(scores, max_k, dim=1).indices
-        is_target = torch.zeros_like(scores, dtype=torch.bool)
-        row, item = _rows_of(target_csr, batch)
-        is_target[row.to(self.device), item.to(self.device)] = True
-        return top_items, torch.gather(is_target, 1, top_items)
+            scores[row, item] = -torch.inf
+        return torch.topk(scores, max_k, dim=1).indices
+
+
+def _pair_keys(csr: tuple[Tensor, Tensor], num_items: int) -> Tensor:
+    """Return ``user * num_items + item`` for every stored pair, in ascending order."""
+    indptr, items = csr
+    users = torch.repeat_interleave(
+        torch.arange(len(indptr) - 1, device=indptr.device), indptr[1:] - indptr[:-1]
+    )
+    # The CSR lists users in order and each user's items sorted, so the keys are sorted.
+    return users * num_items + items
+
+
+def _is_target(users: Tensor, top_items: Tensor, target_keys: Tensor, num_items: int) -> Tensor:
+    """Return whether each ranked item is a target of its user, by binary search in the keys.
+
+    A lookup per ranked item replaces a ``(batch, num_items)`` boolean target matrix.
+    """
+    keys = users[:, None] * num_items + top_items
+    if len(target_keys) == 0:
+        return torch.zeros_like(keys, dtype=torch.bool)
+    position = torch.searchsorted(target_keys, keys).clamp_(max=len(target_keys) - 1)
+    return target_keys[position] == keys

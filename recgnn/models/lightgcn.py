@@ -4,11 +4,12 @@ Network for Recommendation", SIGIR 2020)."""
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 from torch import Tensor
-from torch_geometric.nn.conv import LGConv
 
 from recgnn.data.graph import BipartiteGraph
 from recgnn.models.base import Recommender
+from recgnn.models.propagation import layer_mean_propagation
 
 
 class LightGCN(Recommender):
@@ -20,9 +21,10 @@ class LightGCN(Recommender):
         \hat{y}_{ui} = e_u^\top e_i
 
     with :math:`\hat{A} = D^{-1/2} A D^{-1/2}` computed once per graph
-    (:attr:`BipartiteGraph.normalized_adjacency`) and passed to PyG's
-    :class:`~torch_geometric.nn.conv.LGConv` with ``normalize=False``, so no
-    step renormalizes it.
+    (:attr:`BipartiteGraph.normalized_adjacency`), so no step renormalizes
+    it. The propagation runs through :class:`LayerMeanPropagation`, whose
+    backward pass multiplies by the symmetric ``Â`` itself instead of
+    building its transpose on every step.
 
     Args:
         num_users: Users in the catalogue.
@@ -53,7 +55,9 @@ class LightGCN(Recommender):
         self.init_std = init_std
 
         self.embedding = torch.nn.Embedding(num_users + num_items, embedding_dim)
-        self.conv = LGConv(normalize=False)
+        # Not persistent: the graph comes from the data, not the checkpoint, and
+        # as a buffer it follows model.to(device).
+        self.register_buffer("adjacency", None, persistent=False)
         self._final: Tensor | None = None
         self.reset_parameters()
 
@@ -62,31 +66,23 @@ class LightGCN(Recommender):
 
     def fit(self, graph: BipartiteGraph) -> None:
         super().fit(graph)
-        self.adjacency = graph.normalized_adjacency
+        weight = self.embedding.weight
+        self.adjacency = graph.normalized_adjacency.to(device=weight.device, dtype=weight.dtype)
 
     def propagate(self) -> Tensor:
         """Return the final embeddings of all nodes (users first, then items)."""
-        adjacency = self.adjacency.to(self.embedding.weight.device)
-        layer = self.embedding.weight
-        total = layer
-        for _ in range(self.num_layers):
-            layer = self.conv(layer, adjacency)
-            total = total + layer
-        return total / (self.num_layers + 1)
+        if self.adjacency is None:
+            raise RuntimeError("LightGCN.fit(graph) must be called before propagating")
+        return layer_mean_propagation(self.embedding.weight, self.adjacency, self.num_layers)
 
     def pair_scores(
         self, user_index: Tensor, pos_index: Tensor, neg_index: Tensor
     ) -> tuple[Tensor, Tensor, Tensor]:
-        final = self.propagate()
-        users = final[user_index]
-        pos = final[self.num_users + pos_index]
-        neg = final[self.num_users + neg_index]
-        layer0 = self.embedding.weight
-        penalty = (
-            layer0[user_index].pow(2).sum()
-            + layer0[self.num_users + pos_index].pow(2).sum()
-            + layer0[self.num_users + neg_index].pow(2).sum()
-        ) / (2 * len(user_index))
+        # One gather per table: the backward pass of each gather writes a
+        # (num_nodes, embedding_dim) gradient, so three gathers would cost three.
+        nodes = torch.cat([user_index, pos_index + self.num_users, neg_index + self.num_users])
+        users, pos, neg = F.embedding(nodes, self.propagate()).split(len(user_index))
+        penalty = self.embedding(nodes).pow(2).sum() / (2 * len(user_index))
         return (users * pos).sum(-1), (users * neg).sum(-1), penalty
 
     def prepare_scoring(self) -> None:

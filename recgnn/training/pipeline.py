@@ -20,7 +20,7 @@ from recgnn.evaluation.evaluator import Evaluator
 from recgnn.models.registry import build_model
 from recgnn.tracking import build_tracker
 from recgnn.training.resources import peak_memory, reset_peak_memory
-from recgnn.training.seed import resolve_device, seed_everything
+from recgnn.training.seed import apply_num_threads, resolve_device, seed_everything
 from recgnn.training.trainer import Trainer
 
 log = logging.getLogger(__name__)
@@ -38,14 +38,13 @@ def train_and_evaluate(cfg: DictConfig, run_dir: str | Path) -> dict[str, float]
 
     rng = seed_everything(cfg.seed)
     device = resolve_device(cfg.trainer.device)
-    if cfg.trainer.num_threads is not None:
-        torch.set_num_threads(cfg.trainer.num_threads)
+    apply_num_threads(cfg.trainer.num_threads)
     reset_peak_memory(device)
 
     started = time.perf_counter()
     data = prepare_data(cfg)
     load_seconds = time.perf_counter() - started
-    model = build_model(cfg.model, data.graph)
+    model = build_model(cfg.model, data.graph, data.features)
     evaluator = Evaluator(
         data.num_items, list(cfg.eval.topk), cfg.eval.batch_size, device=device
     )
@@ -64,6 +63,7 @@ def train_and_evaluate(cfg: DictConfig, run_dir: str | Path) -> dict[str, float]
             monitor=cfg.trainer.monitor,
             device=device,
             progress_bar=cfg.trainer.progress_bar,
+            negative_items=cfg.trainer.negative_items,
         )  # fmt: skip
         result = trainer.fit()
 
@@ -89,8 +89,9 @@ def train_and_evaluate(cfg: DictConfig, run_dir: str | Path) -> dict[str, float]
                 **peak_memory(device),
             }
         )
+        # The data set's counts travel with the metrics, so a report can show what each run saw.
         stats = data.stats()
-        metrics.update({f"data/{k}": v for k, v in stats.items() if k != "dataset"})
+        metrics.update({f"data/{k}": v for k, v in stats.items() if isinstance(v, (int, float))})
         _write_outputs(run_dir, metrics, model, resolved, result.history)
         _write_per_user(run_dir / "per_user_test.csv", test)
         tracker.log_summary(metrics)
@@ -123,7 +124,7 @@ def _log_startup(cfg: DictConfig, data, model, device, run_dir: Path) -> None:
     log.info("dataset %s: %d users, %d items, density %.5f",
              stats["dataset"], stats["num_users"], stats["num_items"], stats["density"])
     log.info("split %s (seed %s): train %d, valid %d, test %d interactions",
-             cfg.split.name, cfg.split.seed, stats["num_train"], stats["num_valid"],
+             cfg.split.name, cfg.split.get("seed"), stats["num_train"], stats["num_valid"],
              stats["num_test"])
     if stats["test_rows_unseen_user"] or stats["test_rows_unseen_item"]:
         log.info("test rows with a user / item absent from training: %d / %d",

@@ -33,3 +33,20 @@ def resolve_device(name: str) -> torch.device:
             f"trainer.device={name!r} but CUDA is not available; use trainer.device=cpu"
         )
     return device
+
+
+def apply_num_threads(num_threads: int | None) -> None:
+    """Set torch's intra-op thread count from ``trainer.num_threads``; ``None`` keeps the default.
+
+    On a machine whose cores are shared with other busy processes, one
+    thread can be faster than one per core: each parallel region waits for
+    its slowest thread, and an oversubscribed core delays it.
+    """
+    if num_threads is None:
+        return
+    if isinstance(num_threads, bool) or not isinstance(num_threads, int) or num_threads < 1:
+        raise ValueError(
+            f"trainer.num_threads must be a positive integer or null, got {num_threads!r}; "
+            "for example trainer.num_threads=1"
+        )
+    torch.set_num_threads(num_threads)

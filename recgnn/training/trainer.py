@@ -53,6 +53,11 @@ class Trainer:
         monitor: Validation metric for early stopping, e.g. ``val/ndcg@20``.
         device: Where the model trains.
         progress_bar: Show a tqdm bar per epoch.
+        negative_items: Items negatives are drawn from: ``all`` (the catalogue)
+            or ``trained`` (items with a training interaction). Item cold-start
+            runs use ``trained``: a cold item does not exist at training time,
+            and drawing it as a negative would teach the model that items
+            without edges are bad.
     """
 
     def __init__(
@@ -71,6 +76,7 @@ class Trainer:
         monitor: str = "val/ndcg@20",
         device: torch.device | str = "cpu",
         progress_bar: bool = True,
+        negative_items: str = "all",
     ):
         _check_positive(epochs=epochs, batch_size=batch_size, eval_every=eval_every)
         self.model = model
@@ -90,9 +96,12 @@ class Trainer:
         self.result = TrainResult(best_epoch=0, best_value=-float("inf"))
 
         train = data.split.train
+        # Sampling happens in the pool's own index space; epoch_batches maps back.
+        self.negative_pool = _negative_pool(negative_items, train, data.num_items)
         self.sampler = NegativeSampler(
-            train.user_index, train.item_index, data.num_users, data.num_items
-        )
+            train.user_index, np.searchsorted(self.negative_pool, train.item_index),
+            data.num_users, len(self.negative_pool),
+        )  # fmt: skip
         self.train_rows = self._trainable_rows()
         self.has_valid = len(data.split.valid) > 0
         if not self.has_valid:
@@ -112,7 +121,7 @@ class Trainer:
             if self.has_valid:
                 self._validate(epoch=0)
             return self.result
-        optimizer = torch.optim.Adam(self.model.parameters(), lr=self.lr)
+        optimizer = build_adam(self.model.parameters(), self.lr)
         for epoch in range(1, self.epochs + 1):
             started = time.perf_counter()
             loss = self._train_epoch(epoch, optimizer)
@@ -145,7 +154,7 @@ class Trainer:
         users, items = self.train_rows
         order = self.rng.permutation(len(users))
         users, items = users[order], items[order]
-        negatives = self.sampler.sample(users, self.rng)
+        negatives = self.negative_pool[self.sampler.sample(users, self.rng)]
         for start in range(0, len(users), self.batch_size):
             stop = start + self.batch_size
             yield tuple(
@@ -202,6 +211,18 @@ class Trainer:
         return users, items
 
 
+def _negative_pool(negative_items: str, train, num_items: int) -> np.ndarray:
+    """Return the sorted item indices that negatives are drawn from."""
+    if negative_items == "all":
+        return np.arange(num_items)
+    if negative_items == "trained":
+        return np.unique(train.item_index)
+    raise ValueError(
+        f"invalid trainer.negative_items={negative_items!r}; expected 'all' or 'trained', "
+        "for example trainer.negative_items=trained for an item cold-start split"
+    )
+
+
 def _check_monitor(monitor: str, evaluator: Evaluator) -> str:
     """Fail before training when the early-stopping metric will never be computed."""
     available = [f"val/{m}@{k}" for m in (*METRICS, "coverage") for k in evaluator.topk]
@@ -211,6 +232,19 @@ def _check_monitor(monitor: str, evaluator: Evaluator) -> str:
             f"available with eval.topk={evaluator.topk}: {available}"
         )
     return monitor
+
+
+def build_adam(parameters, lr: float) -> torch.optim.Adam:
+    """Return Adam over ``parameters``, with torch's fused kernel on CPU and CUDA.
+
+    The fused kernel applies the same update rule in one pass over each
+    tensor instead of a chain of elementwise operations. For LightGCN, whose
+    parameters are one large embedding table, the step is measurably faster
+    (the "+ fused Adam" row of benchmarks/speed.md).
+    """
+    parameters = list(parameters)
+    fused = all(p.device.type in ("cpu", "cuda") and p.is_floating_point() for p in parameters)
+    return torch.optim.Adam(parameters, lr=lr, fused=fused)
 
 
 def _check_positive(**values: int) -> None:

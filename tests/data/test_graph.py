@@ -6,10 +6,10 @@ import math
 
 import numpy as np
 import pytest
-from omegaconf import OmegaConf
 
 from recgnn.data.datamodule import prepare_data
 from recgnn.data.graph import BipartiteGraph
+from tests.data.configs import compose_data
 from tests.factories import interactions
 
 
@@ -40,13 +40,7 @@ def test_isolated_nodes_have_zero_rows():
 
 
 def test_ml100k_graph_holds_training_pairs_only(data_dir):
-    cfg = OmegaConf.create(
-        {
-            "dataset": {"name": "ml-100k", "root": str(data_dir), "min_rating": None,
-                        "duplicates": "first"},
-            "split": {"name": "random", "ratios": [0.8, 0.1, 0.1], "seed": 3},
-        }
-    )  # fmt: skip
+    cfg = compose_data(f"dataset.root={data_dir}", "split.seed=3")
     data = prepare_data(cfg)
     graph = data.graph
     edge_keys = set((graph.user_index * graph.num_items + graph.item_index).tolist())

@@ -59,7 +59,7 @@ def test_non_finite_loss_stops_with_epoch_and_step():
 
     trainer = Trainer(
         model, data, Evaluator(data.num_items, [5]), Recording(), np.random.default_rng(0),
-        epochs=3, batch_size=40, progress_bar=False,
+        epochs=3, batch_size=40, monitor="val/ndcg@5", progress_bar=False,
     )  # fmt: skip
     with pytest.raises(FloatingPointError, match=r"epoch 2, step 1"):
         trainer.fit()

@@ -1,0 +1,1 @@
+"""Speed, memory and accuracy benchmarks, run as modules: ``python -m benchmarks.speed``."""
