@@ -20,7 +20,7 @@ candidates, computed exactly rather than sampled.
 Usage (from the repository root)::
 
     RECGNN_DATA_DIR=../shared/data python -m benchmarks.cold_start \
-        --models graphsage lightgcn pop --seeds 2020 --out benchmarks/results/cold_start
+        --models graphsage lightgcn pop --seeds 2020 2021 2022 --out outputs/cold_start
 """
 
 from __future__ import annotations
@@ -168,8 +168,8 @@ def run(models: list[str], seeds: list[int], overrides: list[str], out: Path) ->
             row = {"model": model, "seed": seed, "epochs_run": metrics["epochs_run"],
                    "best_epoch": metrics["best_epoch"]}  # fmt: skip
             row.update({f"full/{key}": metrics[f"test/{key}"] for key in HEADLINE})
-            row.update({f"cold_only/{k}": v
-                        for k, v in cold_only_metrics(cfg, run_dir, data, seed).items()})  # fmt: skip
+            cold_only = cold_only_metrics(cfg, run_dir, data, seed)
+            row.update({f"cold_only/{key}": value for key, value in cold_only.items()})
             rows.append(row)
             log.info("%s", row)
     split = data.split
@@ -216,7 +216,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--models", nargs="+", default=["graphsage", "lightgcn", "pop"])
     parser.add_argument("--seeds", nargs="+", type=int, default=[2020])
-    parser.add_argument("--out", type=Path, default=Path("benchmarks/results/cold_start"))
+    parser.add_argument("--out", type=Path, default=Path("outputs/cold_start"))
     parser.add_argument(
         "overrides", nargs="*", help="extra config overrides, e.g. trainer.lr=0.001"
     )

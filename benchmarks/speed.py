@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import sys
 import time
 from pathlib import Path
@@ -157,6 +158,7 @@ def main() -> None:
     )
 
     report["machine_load"] = load.stop()
+    report["peak_resident_bytes"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     print("## Machine load during the run\n\n" + json.dumps(report["machine_load"], indent=2))
     if args.json is not None:
         args.json.parent.mkdir(parents=True, exist_ok=True)

@@ -118,7 +118,7 @@ def item_features(profiles: pd.DataFrame) -> tuple[np.ndarray | None, list[str]]
 def zip_region(zip_codes: pd.Series) -> pd.Series:
     """Return the first digit of each US zip code (its national area), else ``other``.
 
-    MovieLens also holds Canadian postal codes such as ``T8H1N``; they all
+    MovieLens also contains Canadian postal codes such as ``T8H1N``; they all
     become ``other``.
     """
     text = zip_codes.astype(str).str.strip()

@@ -46,7 +46,7 @@ class EASE(Recommender):
         num_items: Items in the catalogue.
         l2: The L2 weight :math:`\lambda` (default ``500.0``, the paper's value for
             ML-20M and Netflix).
-        max_items: Largest catalogue EASE accepts (default ``30000``: about 18 GB
+        max_items: Largest catalogue EASE accepts (default ``30000``: about 17 GiB
             at peak, see :func:`ease_memory_bytes`).
 
     Shapes:
@@ -78,7 +78,7 @@ class EASE(Recommender):
         gram[np.diag_indices_from(gram)] += self.l2
         precision = scipy.linalg.inv(gram, overwrite_a=True, check_finite=False)
         del gram
-        # In place, so the float64 matrices never exist twice at once.
+        # Scaled in place, so no third float64 matrix is allocated.
         precision /= -np.diag(precision).copy()[None, :]
         precision[np.diag_indices_from(precision)] = 0.0
         self.item_weights = torch.from_numpy(precision.astype(np.float32))

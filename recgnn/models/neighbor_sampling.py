@@ -2,10 +2,11 @@
 
 With ``pyg-lib`` or ``torch-sparse`` installed, batches come from PyG's
 :class:`~torch_geometric.loader.LinkNeighborLoader`. Its neighbour sampler
-needs one of those compiled extensions, which have no wheels on PyPI for
-every torch release. Without them, :class:`UniformNeighborSampler` takes its
-place inside PyG's :class:`~torch_geometric.loader.LinkLoader`: the same
-uniform sampling without replacement, written in plain torch.
+needs one of those compiled extensions, and neither comes with a plain
+``pip install``: pyg-lib is not on PyPI, and torch-sparse must be compiled
+against the installed torch. Without them, :class:`UniformNeighborSampler`
+takes its place inside PyG's :class:`~torch_geometric.loader.LinkLoader`: the
+same uniform sampling without replacement, written in plain torch.
 """
 
 from __future__ import annotations
@@ -24,9 +25,7 @@ from torch_geometric.sampler import (
 )
 from torch_geometric.sampler.neighbor_sampler import edge_sample, node_sample
 
-USER, ITEM = "user", "item"
-RATES = (USER, "rates", ITEM)
-RATED_BY = (ITEM, "rated_by", USER)
+from recgnn.models.hetero import RATES
 
 
 def has_compiled_sampler() -> bool:
@@ -133,7 +132,11 @@ def _cat_long(parts: list[Tensor]) -> Tensor:
 
 
 def build_sampler(data: HeteroData, num_neighbors: list[int]) -> BaseSampler:
-    """Return PyG's compiled neighbour sampler when available, else the torch fallback."""
+    """Return PyG's compiled neighbour sampler when available, else the torch fallback.
+
+    NOTE: the compiled branch runs only where pyg-lib or torch-sparse is
+    installed, which the test machines lack, so the tests cover the fallback.
+    """
     if has_compiled_sampler():
         return NeighborSampler(data, num_neighbors=num_neighbors)
     return UniformNeighborSampler(data, num_neighbors)
@@ -147,13 +150,15 @@ def sample_pairs(
 ) -> HeteroData:
     """Return one batch: the sampled neighbourhood of the given (user, item) pairs.
 
-    ``batch[RATES].edge_label_index`` holds the local (user, item) of each
+    ``batch[RATES].edge_label_index`` contains the local (user, item) of each
     pair, in input order, and ``batch[node_type].n_id`` the global node ids.
     """
     pairs = torch.stack([user_index.cpu(), item_index.cpu()])
     options = dict(edge_label_index=(RATES, pairs), batch_size=pairs.size(1), shuffle=False)
     if isinstance(sampler, NeighborSampler):
-        loader = LinkNeighborLoader(data, sampler.num_neighbors, neighbor_sampler=sampler, **options)
+        loader = LinkNeighborLoader(
+            data, sampler.num_neighbors, neighbor_sampler=sampler, **options
+        )
     else:
         loader = LinkLoader(data, link_sampler=sampler, **options)
     return loader(torch.arange(pairs.size(1)))

@@ -44,7 +44,9 @@ class WandbTracker(Tracker):
     """Log to W&B: the resolved config, per-epoch metrics and the test summary.
 
     An online start that fails (no network, server down) falls back to offline
-    logging after ``init_timeout`` seconds instead of stopping the run.
+    logging after ``init_timeout`` seconds instead of stopping the run. Later
+    runs in the same process (the next jobs of a multirun) then log offline at
+    once rather than wait ``init_timeout`` again.
 
     Args:
         config: The resolved run config, stored as the W&B run config.
@@ -59,6 +61,8 @@ class WandbTracker(Tracker):
     """
 
     name = "wandb"
+    # Set when an online start failed in this process.
+    online_start_failed: bool = False
 
     def __init__(
         self,
@@ -87,6 +91,10 @@ class WandbTracker(Tracker):
             reinit="finish_previous",
         )
         mode = choose_mode(mode)
+        if mode == "online" and WandbTracker.online_start_failed:
+            log.info("W&B: an earlier online start in this process failed, so this run logs "
+                     "offline; upload it later with `wandb sync`")  # fmt: skip
+            mode = "offline"
         try:
             self.run = wandb.init(
                 mode=mode, settings=wandb.Settings(init_timeout=init_timeout), **init_args
@@ -95,7 +103,9 @@ class WandbTracker(Tracker):
             if mode != "online":
                 raise
             log.warning("W&B online start failed (%s); logging offline instead", error)
-            self.run = wandb.init(mode="offline", **init_args)
+            WandbTracker.online_start_failed = True
+            mode = "offline"
+            self.run = wandb.init(mode=mode, **init_args)
         log.info("W&B run %s (%s mode) in %s", self.run.id, mode, self.run.dir)
 
     def log_metrics(self, metrics: dict[str, float], step: int) -> None:

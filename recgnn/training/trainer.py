@@ -104,7 +104,8 @@ class Trainer:
         )  # fmt: skip
         self.train_rows = self._trainable_rows()
         self.has_valid = len(data.split.valid) > 0
-        if not self.has_valid:
+        # Fitted models have no epochs, so an empty validation split changes nothing for them.
+        if not self.has_valid and model.is_trainable:
             log.warning(
                 "the validation split is empty, so there is no early stopping: training "
                 "runs all %d epochs and the last state is tested", epochs

@@ -12,7 +12,8 @@ from recgnn.data.features import NodeFeatures
 from recgnn.data.split import Split
 from recgnn.evaluation.evaluator import Evaluator
 from recgnn.models.graphsage import GraphSAGE
-from recgnn.models.neighbor_sampling import RATED_BY, RATES, UniformNeighborSampler, sample_pairs
+from recgnn.models.hetero import RATED_BY, RATES
+from recgnn.models.neighbor_sampling import UniformNeighborSampler, sample_pairs
 from recgnn.tracking.base import Tracker
 from recgnn.training.trainer import Trainer
 from tests.models import tiny

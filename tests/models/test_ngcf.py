@@ -43,7 +43,9 @@ def per_node_layer(model: NGCF, layer: int, embeddings: torch.Tensor) -> torch.T
         for other in neighbours_of(node):
             norm = math.sqrt(len(neighbours_of(node)) * len(neighbours_of(other)))
             interaction = embeddings[other] * embeddings[node]
-            message = message + (F.linear(embeddings[other], w1) + F.linear(interaction, w2)) / norm
+            message = (
+                message + (F.linear(embeddings[other], w1) + F.linear(interaction, w2)) / norm
+            )
         rows.append(F.leaky_relu(message, model.negative_slope))
     return torch.stack(rows)
 

@@ -13,6 +13,8 @@ def no_credentials(monkeypatch, tmp_path):
     monkeypatch.delenv("WANDB_MODE", raising=False)
     monkeypatch.delenv("WANDB_API_KEY", raising=False)
     monkeypatch.setenv("NETRC", str(tmp_path / "missing-netrc"))
+    # A failed online start in an earlier test must not turn this one offline.
+    monkeypatch.setattr(WandbTracker, "online_start_failed", False)
 
 
 def test_offline_without_credentials(no_credentials):

@@ -1,0 +1,1 @@
+"""Faults reported against other recommendation frameworks, each tested as a whole kind."""
