@@ -55,8 +55,10 @@ def offline_run_config(run_folder: Path) -> dict:
     for record in read_records(next(run_folder.glob("run-*.wandb"))):
         kind = record.WhichOneof("record_type")
         # The initial config arrives inside the run record, later updates as config records.
-        updates = record.run.config.update if kind == "run" else (
-            record.config.update if kind == "config" else []
+        updates = (
+            record.run.config.update
+            if kind == "run"
+            else (record.config.update if kind == "config" else [])
         )
         for item in updates:
             config[item.key] = json.loads(item.value_json)

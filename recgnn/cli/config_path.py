@@ -32,6 +32,4 @@ def register_resolvers() -> None:
     one process returns the same value.
     """
     if not OmegaConf.has_resolver("run_suffix"):
-        OmegaConf.register_new_resolver(
-            "run_suffix", lambda: secrets.token_hex(3), use_cache=True
-        )
+        OmegaConf.register_new_resolver("run_suffix", lambda: secrets.token_hex(3), use_cache=True)

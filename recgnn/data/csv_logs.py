@@ -8,9 +8,12 @@ zeros) becomes ``int64``; any other id column stays a column of strings.
 
 from __future__ import annotations
 
+import difflib
+import gzip
 import logging
 import os
 import re
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -137,6 +140,20 @@ def _read_text(
             f"{path}, line {parser_error_line(error)}: malformed line, it has more "
             f"{sep!r}-separated fields than the header; fix or remove it"
         ) from None
+    except UnicodeDecodeError:
+        raise ValueError(
+            f"{path}, line {_first_non_utf8_line(path)}: the text is not valid UTF-8; save "
+            "the file as UTF-8, e.g. with iconv -f latin1 -t utf-8"
+        ) from None
+    except (OSError, EOFError, zlib.error) as error:
+        # gzip raises these for a file that is not gzip data or is cut short.
+        if not _is_gzip_name(path):
+            raise
+        raise ValueError(
+            f"{path} is not a complete gzip file ({error}); compress it again with gzip, "
+            "or drop the .gz suffix if the text is not compressed"
+        ) from None
+    _check_separator(frame, path, sep, wanted)
     _check_columns(frame, path, wanted)
     # NOTE: a quoted field that spans lines shifts the reported line numbers.
     frame.index = frame.index + (1 if header else 0)
@@ -144,11 +161,18 @@ def _read_text(
 
 
 def _read_parquet(path: Path, wanted: dict) -> pd.DataFrame:
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
-    columns = pq.read_schema(path).names
-    _check_columns(pd.DataFrame(columns=columns), path, wanted)
-    frame = pd.read_parquet(path, columns=list(dict.fromkeys(_named(wanted))))
+    try:
+        columns = pq.read_schema(path).names
+        _check_columns(pd.DataFrame(columns=columns), path, wanted)
+        frame = pd.read_parquet(path, columns=list(dict.fromkeys(_named(wanted))))
+    except pa.ArrowException as error:
+        raise ValueError(
+            f"{path} is not a readable Parquet file ({error}); for a text log set "
+            "dataset.format=csv or tsv"
+        ) from None
     if frame.empty:
         raise ValueError(f"{path} contains no rows; expected a log with columns {_named(wanted)}")
     return frame
@@ -159,13 +183,51 @@ def _named(wanted: dict) -> list[str]:
 
 
 def _check_columns(frame: pd.DataFrame, path: Path, wanted: dict) -> None:
+    columns = [str(column) for column in frame.columns]
     for key, column in wanted.items():
         if column is not None and column not in frame.columns:
+            closest = difflib.get_close_matches(str(column), columns, n=1, cutoff=0.0)
             raise ValueError(
                 f"{path} has no column {column!r} ({key}); its columns are "
-                f"{list(frame.columns)}, so set {key} to one of them, e.g. "
-                f"{key}={frame.columns[0] if len(frame.columns) else 'user'}"
+                f"{columns}, so set {key} to one of them, e.g. "
+                f"{key}={closest[0] if closest else 'user'}"
             )
+
+
+def _check_separator(frame: pd.DataFrame, path: Path, sep: str, wanted: dict) -> None:
+    """Raise when a wanted column is missing and the one header field holds another delimiter."""
+    if len(frame.columns) != 1 or all(c in frame.columns for c in _named(wanted)):
+        return
+    header = str(frame.columns[0])
+    found = [other for other in ("\t", ",", ";", "|") if other != sep and other in header]
+    if found:
+        raise ValueError(
+            f"{path}: the header {header!r} is a single {sep!r}-separated field, but it "
+            f"contains {found[0]!r}; set the file's delimiter, e.g. {_sep_override(found[0])}"
+        )
+
+
+def _sep_override(sep: str) -> str:
+    """Return the override that selects ``sep``, quoted for the shell and for Hydra."""
+    if sep == "\t":
+        return "dataset.format=tsv"
+    return f"\"dataset.sep='{sep}'\""
+
+
+def _first_non_utf8_line(path: Path) -> int | str:
+    # pandas reports the byte offset within one field, so find the line here.
+    opener = gzip.open if _is_gzip_name(path) else open
+    with opener(path, "rb") as handle:
+        for number, line in enumerate(handle, start=1):
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError:
+                return number
+    return "?"
+
+
+def _is_gzip_name(path: Path) -> bool:
+    return path.suffix.lower() == ".gz"
 
 
 def _drop_blank_rows(frame: pd.DataFrame, path: Path, wanted: dict) -> pd.DataFrame:

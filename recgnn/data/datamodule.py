@@ -214,6 +214,7 @@ def split_interactions(
 ) -> Split:
     """Apply the configured split (``split.name``)."""
     _check_split_name(split_cfg.name)
+    _check_split_seed(split_cfg)
     return SPLITTERS[split_cfg.name](interactions, split_cfg, dataset_cfg)
 
 
@@ -222,6 +223,7 @@ def prepare_data(cfg: DictConfig) -> PreparedData:
     dataset_cfg, split_cfg = cfg.dataset, cfg.split
     loader = dataset_loader(dataset_cfg.name)
     _check_split_name(split_cfg.name)
+    _check_split_seed(split_cfg)
     raw_files = loader.locate(dataset_cfg, split_cfg)
 
     started = time.perf_counter()
@@ -254,3 +256,24 @@ def _check_split_name(name: str) -> None:
             f"unknown split.name={name!r}; available: {sorted(SPLITTERS)} "
             "(select one with split=<name>)"
         )
+
+
+def _check_split_seed(split_cfg: DictConfig) -> None:
+    """Reject a ``split.seed`` that is not an integer, or null where the split draws at random.
+
+    NumPy takes a null seed as "fresh entropy", which would give a different
+    split on every run without any warning.
+    """
+    seed = split_cfg.get("seed")
+    if seed is None:
+        draws = split_cfg.name in ("random", "cold_item") or (
+            split_cfg.name == "given" and split_cfg.get("valid_ratio") not in (0, None)
+        )
+        if not draws:
+            return
+    elif isinstance(seed, int) and not isinstance(seed, bool):
+        return
+    raise ValueError(
+        f"invalid split.seed={seed!r} for split={split_cfg.name}: expected an integer, "
+        "e.g. split.seed=2020"
+    )

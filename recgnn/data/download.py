@@ -118,13 +118,14 @@ def fetch_zip_dataset(
     target_root = roots[-1]
     archive = target_root / f"{name}.zip"
     final = target_root / name
+    check_no_incomplete_folder(final, required)
     try:
         download_file(url, archive, md5)
         with tempfile.TemporaryDirectory(dir=target_root) as staging:
             safe_extract_zip(archive, Path(staging))
             extracted = _find_folder_with(Path(staging), required)
-            if final.exists():
-                shutil.rmtree(final)
+            if _finished_meanwhile(final, required):
+                return final
             os.replace(extracted, final)
             if extracted == Path(staging):
                 # TemporaryDirectory removes its path on exit, so give it an empty one back.
@@ -149,13 +150,14 @@ def fetch_plain_files(name: str, base_url: str, files: list[str], roots: list[Pa
     """
     target_root = roots[-1]
     final = target_root / name
+    check_no_incomplete_folder(final, files)
     try:
         target_root.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(prefix=f".{name}.", dir=target_root) as staging:
             for file in files:
                 download_file(f"{base_url}/{file}", Path(staging) / file)
-            if final.exists():
-                shutil.rmtree(final)
+            if _finished_meanwhile(final, files):
+                return final
             os.replace(staging, final)
             # TemporaryDirectory removes its path on exit, so give it an empty one back.
             os.mkdir(staging)
@@ -173,9 +175,31 @@ def missing_dataset_message(
     return (
         f"data set {name!r} not found: no folder with {', '.join(required)} in {searched}, "
         f"and the download from {url} failed ({error}). "
-        f"Download it by hand and either set {DATA_DIR_ENV}=/path/to/data "
-        f"(holding {name}/) or pass dataset.root=/path/to/data."
+        f"Download it by hand to /path/to/data/{name}/ and pass dataset.root=/path/to/data, "
+        f"or set {DATA_DIR_ENV}=/path/to/data and leave dataset.root unset "
+        "(an explicit dataset.root is the only folder searched)."
     )
+
+
+def check_no_incomplete_folder(folder: Path, required: list[str]) -> None:
+    """Raise when ``folder`` exists but lacks a required file.
+
+    A download never replaces such a folder: recgnn moves a download into place
+    only once it is complete, so an incomplete folder holds the user's own files.
+    """
+    missing = [file for file in required if not (folder / file).is_file()]
+    if folder.exists() and missing:
+        raise DatasetNotFoundError(
+            f"{folder} exists but lacks {', '.join(missing)}, so it is not a complete copy; "
+            "recgnn does not download over a folder that it did not create. Add the "
+            f"missing files, or move {folder} away to download a fresh copy."
+        )
+
+
+def _finished_meanwhile(folder: Path, required: list[str]) -> bool:
+    # Another process may have moved its complete download into place while this
+    # one was downloading; keep that copy.
+    return folder.exists() and all((folder / file).is_file() for file in required)
 
 
 def _find_folder_with(base: Path, required: list[str]) -> Path:

@@ -67,13 +67,15 @@ def build_node_features(interactions: Interactions) -> NodeFeatures | None:
     item_profiles = interactions.extras.get("item_profiles")
     if user_profiles is None and item_profiles is None:
         return None
+    folder = interactions.extras.get("folder")
+    source = f" in {folder}" if folder else ""
     user, user_columns = None, []
     if user_profiles is not None:
-        profiles = _align(user_profiles, interactions.user_ids, "user_profiles")
+        profiles = _align(user_profiles, interactions.user_ids, "user", source)
         user, user_columns = user_features(profiles)
     item, item_columns = None, []
     if item_profiles is not None:
-        profiles = _align(item_profiles, interactions.item_ids, "item_profiles")
+        profiles = _align(item_profiles, interactions.item_ids, "item", source)
         item, item_columns = item_features(profiles)
     log.info("profile features: %d per user, %d per item", len(user_columns), len(item_columns))
     return NodeFeatures(_to_tensor(user), _to_tensor(item), user_columns, item_columns)
@@ -141,16 +143,32 @@ def release_year(profiles: pd.DataFrame) -> pd.Series | None:
     return None
 
 
-def _align(profiles: pd.DataFrame, raw_ids: np.ndarray, name: str) -> pd.DataFrame:
-    """Return the profile rows in contiguous-index order, raising on missing ids."""
+def _align(profiles: pd.DataFrame, raw_ids: np.ndarray, side: str, source: str) -> pd.DataFrame:
+    """Return the profile rows in contiguous-index order, raising on missing or repeated ids.
+
+    A repeated id would make ``profiles.loc`` return extra rows and shift every
+    later row's features onto the wrong user or item, so it is rejected.
+    """
+    repeated = profiles.index[profiles.index.duplicated()].unique()
+    if len(repeated):
+        raise ValueError(
+            f"the {side} profiles{source} list {side} id {_plain(repeated[0])!r} more than "
+            f"once ({len(repeated)} such ids); each {side} needs exactly one profile row, "
+            "so remove the repeated rows"
+        )
     missing = pd.Index(raw_ids).difference(profiles.index)
     if len(missing):
         raise ValueError(
-            f"extras[{name!r}] has no row for {len(missing)} of {len(raw_ids)} ids "
-            f"(e.g. {missing[0]!r}); every user and item of the interactions needs a "
-            "profile row, so check that the profile file matches the ratings file"
+            f"the {side} profiles{source} have no row for {len(missing)} of {len(raw_ids)} "
+            f"{side} ids of the ratings (first: {_plain(missing[0])!r}); add the missing "
+            f"profile rows or remove these {side}s' ratings"
         )
     return profiles.loc[raw_ids]
+
+
+def _plain(value: object) -> object:
+    # NumPy scalars print as np.int64(7); the plain Python value prints as 7.
+    return value.item() if isinstance(value, np.generic) else value
 
 
 def _one_hot(values: pd.Series, prefix: str, categories: list[str] | None = None) -> pd.DataFrame:

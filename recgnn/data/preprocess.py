@@ -23,14 +23,30 @@ DUPLICATE_POLICIES = ("first", "last", "max_rating")
 
 
 def preprocess(interactions: Interactions, dataset_cfg: DictConfig) -> Interactions:
-    """Apply every preprocessing step of ``dataset_cfg`` in the documented order."""
+    """Apply every preprocessing step of ``dataset_cfg`` in the documented order.
+
+    Raises:
+        ValueError: When a step removes every row, naming its settings.
+    """
     interactions = apply_min_rating(interactions, dataset_cfg.min_rating)
+    _check_rows_left(interactions, dataset_cfg, ["min_rating"])
     interactions = drop_duplicates(interactions, dataset_cfg.duplicates)
     interactions = keep_k_core(interactions, dataset_cfg.user_core, dataset_cfg.item_core)
+    _check_rows_left(interactions, dataset_cfg, ["user_core", "item_core"])
     interactions = apply_min_counts(
         interactions, dataset_cfg.min_user_interactions, dataset_cfg.min_item_interactions
     )
+    _check_rows_left(interactions, dataset_cfg, ["min_user_interactions", "min_item_interactions"])
     return compact_ids(interactions)
+
+
+def _check_rows_left(interactions: Interactions, dataset_cfg: DictConfig, keys: list[str]) -> None:
+    if len(interactions) == 0:
+        settings = " and ".join(f"dataset.{key}={dataset_cfg[key]}" for key in keys)
+        raise ValueError(
+            f"preprocessing with {settings} removed every row of {dataset_cfg.name}, so "
+            "nothing is left to split; lower the threshold or set it to null (off)"
+        )
 
 
 def apply_min_rating(interactions: Interactions, min_rating: float | None) -> Interactions:

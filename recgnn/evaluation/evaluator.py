@@ -135,10 +135,10 @@ class Evaluator:
         recommended = {k: torch.zeros(self.num_items, dtype=torch.bool, device=self.device)
                        for k in self.topk}  # fmt: skip
         for batch in users.to(self.device).split(self.batch_size):
-            top_items = self._rank_batch(model, batch, seen_csrs, max_k)
-            hits = _is_target(batch, top_items, target_keys, self.num_items)
+            top_items, shown = self._rank_batch(model, batch, seen_csrs, max_k)
+            hits = _is_target(batch, top_items, target_keys, self.num_items) & shown
             for k in self.topk:
-                recommended[k][top_items[:, :k].flatten()] = True
+                recommended[k][top_items[:, :k][shown[:, :k]]] = True
                 for name, values in per_user_metrics(hits, num_targets[batch], k).items():
                     per_user[f"{name}@{k}"].append(values.cpu())
         return per_user, recommended
@@ -149,12 +149,16 @@ class Evaluator:
         batch: Tensor,
         seen_csrs: list[tuple[Tensor, Tensor]],
         max_k: int,
-    ) -> Tensor:
-        """Return the top ``max_k`` unseen items of each user in ``batch``.
+    ) -> tuple[Tensor, Tensor]:
+        """Return the top ``max_k`` items of each user in ``batch`` and which of them are unseen.
 
-        Only one ``(len(batch), num_items)`` score block exists at a time:
-        the finiteness check is a single reduction over it, and the masking
-        writes ``-inf`` into it in place.
+        A user with fewer than ``max_k`` unseen items gets masked items at the
+        end of the list. They are False in the second tensor, so they never
+        count as hits or towards coverage.
+
+        Only one ``(len(batch), num_items)`` score block exists at a time: the
+        finiteness check is a single reduction over it, and the masking writes
+        ``-inf`` into it in place.
         """
         scores = model.score_users(batch).float()
         lowest, highest = torch.aminmax(scores)  # NaN anywhere makes both NaN.
@@ -166,7 +170,9 @@ class Evaluator:
         for csr in seen_csrs:
             row, item = _rows_of(csr, batch)
             scores[row, item] = -torch.inf
-        return torch.topk(scores, max_k, dim=1).indices
+        top = torch.topk(scores, max_k, dim=1)
+        # Scores were checked finite above, so only masked entries are -inf here.
+        return top.indices, top.values > -torch.inf
 
 
 def _pair_keys(csr: tuple[Tensor, Tensor], num_items: int) -> Tensor:

@@ -45,3 +45,37 @@ class Recommender(torch.nn.Module):
         batch, divided by the batch size.
         """
         raise NotImplementedError(f"{type(self).__name__} is not trainable")
+
+
+class PropagationRecommender(Recommender):
+    """Base class of models that score by the dot product of propagated node embeddings.
+
+    Subclasses implement :meth:`propagate`, returning the final embeddings of
+    all nodes (users first, then items). Evaluation propagates once and reuses
+    the result for every user batch until training resumes.
+    """
+
+    num_users: int
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._final: Tensor | None = None
+
+    def propagate(self) -> Tensor:
+        """Return the final embeddings of all ``num_users + num_items`` nodes."""
+        raise NotImplementedError
+
+    def prepare_scoring(self) -> None:
+        with torch.no_grad():
+            self._final = self.propagate()
+
+    def score_users(self, user_index: Tensor) -> Tensor:
+        if self._final is None:
+            self.prepare_scoring()
+        users = self._final[user_index]
+        return users @ self._final[self.num_users :].T
+
+    def train(self, mode: bool = True) -> PropagationRecommender:
+        # Cached embeddings go stale as soon as training resumes.
+        self._final = None
+        return super().train(mode)

@@ -8,11 +8,11 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from recgnn.data.graph import BipartiteGraph
-from recgnn.models.base import Recommender
+from recgnn.models.base import PropagationRecommender
 from recgnn.models.propagation import layer_mean_propagation
 
 
-class LightGCN(Recommender):
+class LightGCN(PropagationRecommender):
     r"""LightGCN: linear propagation over the normalized user–item graph.
 
     .. math::
@@ -58,7 +58,6 @@ class LightGCN(Recommender):
         # Not persistent: the graph comes from the data, not the checkpoint, and
         # as a buffer it follows model.to(device).
         self.register_buffer("adjacency", None, persistent=False)
-        self._final: Tensor | None = None
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
@@ -84,18 +83,3 @@ class LightGCN(Recommender):
         users, pos, neg = F.embedding(nodes, self.propagate()).split(len(user_index))
         penalty = self.embedding(nodes).pow(2).sum() / (2 * len(user_index))
         return (users * pos).sum(-1), (users * neg).sum(-1), penalty
-
-    def prepare_scoring(self) -> None:
-        with torch.no_grad():
-            self._final = self.propagate()
-
-    def score_users(self, user_index: Tensor) -> Tensor:
-        if self._final is None:
-            self.prepare_scoring()
-        users = self._final[user_index]
-        return users @ self._final[self.num_users :].T
-
-    def train(self, mode: bool = True) -> LightGCN:
-        # Cached embeddings go stale as soon as training resumes.
-        self._final = None
-        return super().train(mode)

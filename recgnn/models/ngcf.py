@@ -7,10 +7,10 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from recgnn.data.graph import BipartiteGraph
-from recgnn.models.base import Recommender
+from recgnn.models.base import PropagationRecommender
 
 
-class NGCF(Recommender):
+class NGCF(PropagationRecommender):
     r"""NGCF: graph convolution with feature transforms and a bi-interaction term.
 
     Each layer (the matrix form of the paper's embedding propagation) is
@@ -73,7 +73,6 @@ class NGCF(Recommender):
         self.interaction_transforms = torch.nn.ModuleList(
             torch.nn.Linear(dims[i], dims[i + 1]) for i in range(len(layer_dims))
         )
-        self._final: Tensor | None = None
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
@@ -118,18 +117,3 @@ class NGCF(Recommender):
             + layer0[self.num_users + neg_index].pow(2).sum()
         ) / (2 * len(user_index))
         return (users * pos).sum(-1), (users * neg).sum(-1), penalty
-
-    def prepare_scoring(self) -> None:
-        with torch.no_grad():
-            self._final = self.propagate()
-
-    def score_users(self, user_index: Tensor) -> Tensor:
-        if self._final is None:
-            self.prepare_scoring()
-        users = self._final[user_index]
-        return users @ self._final[self.num_users :].T
-
-    def train(self, mode: bool = True) -> NGCF:
-        # Cached embeddings go stale as soon as training resumes.
-        self._final = None
-        return super().train(mode)

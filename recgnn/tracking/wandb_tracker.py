@@ -25,12 +25,16 @@ def has_wandb_credentials() -> bool:
         return False
 
 
+# The modes wandb.init accepts (wandb 0.31); "dryrun" and "run" are its old aliases.
+WANDB_MODES = ("online", "offline", "disabled", "shared", "dryrun", "run")
+
+
 def choose_mode(configured: str | None) -> str:
     """Pick the W&B mode: the config, else ``$WANDB_MODE``, else online only when logged in."""
     if configured:
-        return configured
+        return _check_mode(configured, "logger.mode")
     if os.environ.get("WANDB_MODE"):
-        return os.environ["WANDB_MODE"]
+        return _check_mode(os.environ["WANDB_MODE"], "WANDB_MODE")
     if has_wandb_credentials():
         return "online"
     log.info(
@@ -38,6 +42,15 @@ def choose_mode(configured: str | None) -> str:
         "upload it later with `wandb sync <run folder>/wandb/offline-run-*`"
     )
     return "offline"
+
+
+def _check_mode(mode: str, source: str) -> str:
+    if mode not in WANDB_MODES:
+        raise ValueError(
+            f"invalid {source}={mode!r}; expected online, offline or disabled, "
+            f"e.g. {source}=offline"
+        )
+    return mode
 
 
 class WandbTracker(Tracker):

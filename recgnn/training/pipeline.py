@@ -45,9 +45,7 @@ def train_and_evaluate(cfg: DictConfig, run_dir: str | Path) -> dict[str, float]
     data = prepare_data(cfg)
     load_seconds = time.perf_counter() - started
     model = build_model(cfg.model, data.graph, data.features)
-    evaluator = Evaluator(
-        data.num_items, list(cfg.eval.topk), cfg.eval.batch_size, device=device
-    )
+    evaluator = Evaluator(data.num_items, list(cfg.eval.topk), cfg.eval.batch_size, device=device)
     _log_startup(cfg, data, model, device, run_dir)
 
     tracker = build_tracker(cfg.logger, resolved, str(run_dir))
@@ -121,18 +119,36 @@ def _num_parameters(model: torch.nn.Module) -> int:
 
 def _log_startup(cfg: DictConfig, data, model, device, run_dir: Path) -> None:
     stats = data.stats()
-    log.info("dataset %s: %d users, %d items, density %.5f",
-             stats["dataset"], stats["num_users"], stats["num_items"], stats["density"])
-    log.info("split %s (seed %s): train %d, valid %d, test %d interactions",
-             cfg.split.name, cfg.split.get("seed"), stats["num_train"], stats["num_valid"],
-             stats["num_test"])
+    log.info(
+        "dataset %s: %d users, %d items, density %.5f",
+        stats["dataset"],
+        stats["num_users"],
+        stats["num_items"],
+        stats["density"],
+    )
+    log.info(
+        "split %s (seed %s): train %d, valid %d, test %d interactions",
+        cfg.split.name,
+        cfg.split.get("seed"),
+        stats["num_train"],
+        stats["num_valid"],
+        stats["num_test"],
+    )
     if stats["test_rows_unseen_user"] or stats["test_rows_unseen_item"]:
-        log.info("test rows with a user / item absent from training: %d / %d",
-                 stats["test_rows_unseen_user"], stats["test_rows_unseen_item"])
+        log.info(
+            "test rows with a user / item absent from training: %d / %d",
+            stats["test_rows_unseen_user"],
+            stats["test_rows_unseen_item"],
+        )
     log.info("model %s: %d trainable parameters", cfg.model.name, _num_parameters(model))
-    log.info("device %s (%s, torch %s, %d threads), seed %d",
-             device, platform.processor() or platform.machine(), torch.__version__,
-             torch.get_num_threads(), cfg.seed)
+    log.info(
+        "device %s (%s, torch %s, %d threads), seed %d",
+        device,
+        platform.processor() or platform.machine(),
+        torch.__version__,
+        torch.get_num_threads(),
+        cfg.seed,
+    )
     log.info("output folder %s", run_dir)  # fmt: skip
 
 

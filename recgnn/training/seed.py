@@ -24,9 +24,11 @@ def resolve_device(name: str) -> torch.device:
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     try:
         device = torch.device(name)
-    except RuntimeError as error:
+    except (RuntimeError, TypeError):
+        # torch's own message lists every device type it knows, two dozen of them.
         raise ValueError(
-            f"invalid trainer.device={name!r}: {error}; use auto, cpu or cuda"
+            f"invalid trainer.device={name!r}; expected auto, cpu, cuda or cuda:N, "
+            "e.g. trainer.device=cpu"
         ) from None
     if device.type == "cuda" and not torch.cuda.is_available():
         raise ValueError(

@@ -79,6 +79,7 @@ class Trainer:
         negative_items: str = "all",
     ):
         _check_positive(epochs=epochs, batch_size=batch_size, eval_every=eval_every)
+        _check_rates(lr=lr, l2_reg=l2_reg)
         self.model = model
         self.data = data
         self.evaluator = evaluator
@@ -230,7 +231,9 @@ def _check_monitor(monitor: str, evaluator: Evaluator) -> str:
     if monitor not in available:
         raise ValueError(
             f"trainer.monitor={monitor!r} is not a validation metric of this run; "
-            f"available with eval.topk={evaluator.topk}: {available}"
+            f"available with eval.topk={evaluator.topk}: {available}. Add its cut-off to "
+            "eval.topk or monitor a computed one, e.g. "
+            f"trainer.monitor=val/ndcg@{max(evaluator.topk)}"
         )
     return monitor
 
@@ -252,6 +255,17 @@ def _check_positive(**values: int) -> None:
     for key, value in values.items():
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ValueError(f"trainer.{key} must be a positive integer, got {value!r}")
+
+
+def _check_rates(lr: float, l2_reg: float) -> None:
+    # bool is an int subclass, so True would pass as 1.0 without the first test.
+    for key, value, smallest in (("lr", lr, "positive"), ("l2_reg", l2_reg, "non-negative")):
+        is_number = isinstance(value, (int, float)) and not isinstance(value, bool)
+        if not is_number or value < 0 or (smallest == "positive" and value == 0):
+            raise ValueError(
+                f"trainer.{key} must be a {smallest} number, got {value!r}; "
+                f"for example trainer.{key}={0.005 if key == 'lr' else 1.0e-4}"
+            )
 
 
 def _format(record: dict) -> str:

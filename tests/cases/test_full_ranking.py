@@ -95,8 +95,6 @@ def test_metrics_equal_naive_loop(dtype, batch_size, phase):
                 assert result.metrics[key] == pytest.approx(expected, abs=1e-12), (seed, key)
 
 
-@pytest.mark.xfail(strict=True, reason="when K exceeds the unmasked items, masked items fill the "
-                   "top-K list and count toward coverage@K")  # fmt: skip
 def test_coverage_ignores_masked_items():
     # Of 4 items the user trained on i0 and i1, so only i2 and i3 can be recommended.
     data = prepared([(0, 0), (0, 1)], [], [(0, 2)], num_users=1, num_items=4)
@@ -106,8 +104,6 @@ def test_coverage_ignores_masked_items():
     assert result.metrics["coverage@3"] == 2 / 4
 
 
-@pytest.mark.xfail(strict=True, reason="when K exceeds the unmasked items, a masked item that is "
-                   "also a target (a pair in both given files) becomes a hit")  # fmt: skip
 def test_masked_target_never_a_hit():
     # i1 is both a training item (masked) and a test target, so only i2 can be a hit.
     data = prepared([(0, 0), (0, 1)], [], [(0, 1), (0, 2)], num_users=1, num_items=4)

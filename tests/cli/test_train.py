@@ -60,7 +60,8 @@ def test_lightgcn_end_to_end_with_offline_wandb(tmp_path, data_dir):
 def test_override_selects_popularity_and_topk(tmp_path, data_dir):
     run_dir = tmp_path / "run"
     done = run_train(
-        ["model=pop", "eval.topk=[5]", "trainer.monitor=val/ndcg@5", "logger=none", f"hydra.run.dir={run_dir}"],
+        ["model=pop", "eval.topk=[5]", "trainer.monitor=val/ndcg@5", "logger=none",
+         f"hydra.run.dir={run_dir}"],
         tmp_path, data_dir,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-3000:]

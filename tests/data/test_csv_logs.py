@@ -176,3 +176,52 @@ def test_path_is_required():
 def test_missing_path_is_reported(tmp_path):
     with pytest.raises(FileNotFoundError, match=r"dataset.path='.*nowhere.csv' does not exist"):
         prepare_data(file_dataset(tmp_path / "nowhere.csv"))
+
+
+@pytest.mark.parametrize(
+    ("text", "fix"),
+    [
+        ("user\titem\na\tx\n", "e.g. dataset.format=tsv"),
+        ("user;item\na;x\n", "e.g. \"dataset.sep=';'\""),
+        ("user|item\na|x\n", "e.g. \"dataset.sep='|'\""),
+    ],
+)  # fmt: skip
+def test_other_delimiter_names_sep_fix(tmp_path, text, fix):
+    path = write_text(tmp_path / "log.csv", text)
+    with pytest.raises(ValueError) as raised:
+        load_interaction_log(path)
+    assert "is a single ','-separated field" in str(raised.value)
+    assert str(raised.value).endswith(fix)
+
+
+def test_missing_column_suggests_closest_name(tmp_path):
+    path = write_text(tmp_path / "log.csv", "timestamp,user_id,item_id\n1,a,x\n")
+    with pytest.raises(ValueError, match=r"e\.g\. dataset\.user_column=user_id$"):
+        load_interaction_log(path)
+
+
+def test_non_utf8_text_names_file_and_fix(tmp_path):
+    path = tmp_path / "log.csv"
+    path.write_bytes("user,item\na,x\nJos\xe9,x\n".encode("latin-1"))
+    with pytest.raises(ValueError, match=r"log.csv, line 3: the text is not valid UTF-8; save"):
+        load_interaction_log(path)
+
+
+@pytest.mark.parametrize("cut", [False, True])
+def test_broken_gzip_names_file(tmp_path, cut):
+    path = tmp_path / "log.csv.gz"
+    if cut:
+        whole = write_text(tmp_path / "whole.csv.gz", "user,item\n" + "a,x\n" * 1000)
+        path.write_bytes(whole.read_bytes()[:-20])
+    else:
+        path.write_text("user,item\na,x\n")
+    with pytest.raises(ValueError, match=r"log.csv.gz is not a complete gzip file"):
+        load_interaction_log(path)
+
+
+@pytest.mark.parametrize(("name", "options"), [("log.parquet", {}),
+                                               ("log.csv", {"file_format": "parquet"})])
+def test_unreadable_parquet_names_file(tmp_path, name, options):
+    path = write_text(tmp_path / name, "user,item\na,x\n")
+    with pytest.raises(ValueError, match=rf"{name} is not a readable Parquet file"):
+        load_interaction_log(path, **options)

@@ -122,3 +122,42 @@ def test_missing_file_on_server_names_fix(server, tmp_path, monkeypatch):
     # Neither a partial folder nor a stray file that a later run would accept.
     assert not (root / "amazon-book").exists()
     assert [p.name for p in root.iterdir()] == []
+
+
+@pytest.mark.parametrize("dataset", ["ml-1m", "gowalla"])
+def test_incomplete_user_folder_never_replaced(server, tmp_path, monkeypatch, dataset):
+    served, base_url = server
+    monkeypatch.setattr(movielens, "ML1M_URL", f"{base_url}/ml-1m.zip")
+    monkeypatch.setattr(movielens, "ML1M_MD5", write_zip(served / "ml-1m.zip", ML1M_MEMBERS))
+    write_text(served / "gowalla" / "train.txt", "0 0 1\n")
+    write_text(served / "gowalla" / "test.txt", "0 2\n")
+    monkeypatch.setattr(lightgcn_format, "LIGHTGCN_BASE_URL", base_url)
+    # The user's own folder: one required file present, plus a file of their own.
+    root = tmp_path / "root"
+    present = "ratings.dat" if dataset == "ml-1m" else "train.txt"
+    missing = "users.dat" if dataset == "ml-1m" else "test.txt"
+    write_text(root / dataset / present, "the user's edited copy\n")
+    write_text(root / dataset / "NOTES.md", "my notes\n")
+
+    with pytest.raises(
+        DatasetNotFoundError,
+        match=rf"{root / dataset} exists but lacks .*{missing}.*move .* away to download",
+    ):
+        prepare_data(compose_data(f"dataset={dataset}", f"dataset.root={root}"))
+    assert sorted(p.name for p in (root / dataset).iterdir()) == ["NOTES.md", present]
+    assert (root / dataset / present).read_text() == "the user's edited copy\n"
+
+
+def test_failed_download_message_names_root_option(tmp_path, monkeypatch):
+    # Port 9 (discard) on the loopback address: nothing listens, so the connection is refused.
+    monkeypatch.setattr(lightgcn_format, "LIGHTGCN_BASE_URL", "http://127.0.0.1:9")
+    root = tmp_path / "empty"
+    root.mkdir()
+    with pytest.raises(DatasetNotFoundError) as raised:
+        lightgcn_format.locate_lightgcn("gowalla", root)
+    message = str(raised.value)
+    assert f"in {root / 'gowalla'}" in message
+    assert "http://127.0.0.1:9/gowalla/" in message
+    assert "pass dataset.root=/path/to/data" in message
+    assert "an explicit dataset.root is the only folder searched" in message
+    assert list(root.iterdir()) == []

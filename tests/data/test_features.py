@@ -90,8 +90,29 @@ def test_node_features_none_without_profiles():
 
 
 def test_node_features_missing_profile_row():
-    with pytest.raises(ValueError, match=r"extras\['user_profiles'\] has no row for 1 of 3 ids"):
-        build_node_features(table([1, 2, 99], [10, 20, 30]))
+    interactions = table([1, 2, 99], [10, 20, 30])
+    interactions.extras["folder"] = "/data/ml-100k"
+    with pytest.raises(
+        ValueError,
+        match=r"the user profiles in /data/ml-100k have no row for 1 of 3 user ids of the "
+        r"ratings \(first: 99\); add the missing profile rows",
+    ):
+        build_node_features(interactions)
+
+
+@pytest.mark.parametrize("side", ["user", "item"])
+def test_node_features_repeated_profile_row(side):
+    # A repeated profile row once shifted every later user's features by one row.
+    interactions = table([1, 2, 7], [10, 20, 30])
+    profiles = interactions.extras[f"{side}_profiles"]
+    interactions.extras[f"{side}_profiles"] = pd.concat([profiles, profiles.iloc[[0]]])
+    first_id = profiles.index[0]
+    with pytest.raises(
+        ValueError,
+        match=rf"the {side} profiles list {side} id {first_id} more than once \(1 such ids\); "
+        rf"each {side} needs exactly one profile row",
+    ):
+        build_node_features(interactions)
 
 
 def test_ml100k_features(data_dir):

@@ -145,3 +145,21 @@ def test_k_core_through_config(tmp_path):
 
     assert (data.num_users, data.num_items) == (2, 2)
     assert sorted(data.split.train.user_ids.tolist()) == ["u0", "u1"]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "settings"),
+    [
+        (["dataset.rating_column=rating", "dataset.min_rating=6"], r"dataset.min_rating=6"),
+        (["dataset.user_core=10"], r"dataset.user_core=10 and dataset.item_core=0"),
+        (["dataset.min_item_interactions=3"],
+         r"dataset.min_user_interactions=0 and dataset.min_item_interactions=3"),
+    ],
+)  # fmt: skip
+def test_step_removing_every_row_named(tmp_path, overrides, settings):
+    path = write_text(tmp_path / "log.csv", THRESHOLD_LOG)
+    with pytest.raises(
+        ValueError,
+        match=rf"preprocessing with {settings} removed every row of file, so nothing is left",
+    ):
+        prepare_data(file_dataset(path, *overrides))

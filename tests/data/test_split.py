@@ -130,6 +130,10 @@ def test_given_split_rejects_bad_valid_ratio(ratio):
         ("split.ratios=[0.8,0.2]", r"expected three numbers \[train, valid, test\]"),
         ("split.name=bogus", r"unknown split.name='bogus'; available: \[.*'leave_one_out'"),
         ("dataset.name=bogus", r"unknown dataset.name='bogus'; available: \[.*'gowalla'"),
+        # A null seed once gave a different random split on every run.
+        ("split.seed=null", r"invalid split.seed=None for split=random: expected an integer"),
+        ("split.seed=abc", r"invalid split.seed='abc' for split=random: expected an integer"),
+        ("split.seed=1.5", r"invalid split.seed=1.5 for split=random"),
     ],
 )
 def test_bad_settings_rejected(tmp_path, override, message):
@@ -173,3 +177,20 @@ def test_shuffled_input_gives_same_split(tmp_path, settings):
         assert np.array_equal(getattr(first, part).item_index, getattr(second, part).item_index)
     assert set.union(*all_pairs(first)) == {(u, i) for u, i, _ in rows}
     assert sum(len(part) for part in all_pairs(first)) == len(rows)
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [["split=cold_item", "split.seed=null"], ["split=given", "split.seed=true"]],
+)
+def test_split_seed_must_be_integer(tmp_path, overrides):
+    path = write_text(tmp_path / "log.csv", "user,item\na,x\na,y\n")
+    with pytest.raises(ValueError, match=r"invalid split.seed=.*expected an integer"):
+        prepare_data(file_dataset(path, *overrides))
+
+
+def test_null_seed_allowed_where_nothing_is_drawn(tmp_path):
+    path = write_text(tmp_path / "log.csv", "user,item,t\na,x,1\na,y,2\na,z,3\nb,x,1\n")
+    cfg = file_dataset(path, "dataset.timestamp_column=t", "split=leave_one_out",
+                       "split.seed=null")  # fmt: skip
+    assert len(prepare_data(cfg).split.test) == 1

@@ -131,7 +131,8 @@ def test_vectorised_metrics_match_naive_loop():
     rankings = [list(rng.permutation(num_items)) for _ in range(num_users)]
     targets = [set(rng.choice(num_items, size=rng.integers(1, 12), replace=False).tolist())
                for _ in range(num_users)]  # fmt: skip
-    hits = torch.tensor([[item in t for item in r[:k]] for r, t in zip(rankings, targets)])
+    pairs = zip(rankings, targets, strict=True)
+    hits = torch.tensor([[item in t for item in r[:k]] for r, t in pairs])
     sizes = torch.tensor([len(t) for t in targets])
     fast = per_user_metrics(hits, sizes, k)
     for user in range(num_users):

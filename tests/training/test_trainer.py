@@ -32,7 +32,7 @@ def first_batch(trainer: Trainer) -> list[torch.Tensor]:
 def test_same_seed_same_run():
     runs = [make_trainer(seed=7) for _ in range(2)]
     batches = [first_batch(run) for run in runs]
-    for left, right in zip(*batches):
+    for left, right in zip(*batches, strict=True):
         assert torch.equal(left, right)
     runs = [make_trainer(seed=7) for _ in range(2)]
     results = [run.fit() for run in runs]
@@ -45,7 +45,7 @@ def test_same_seed_same_run():
 def test_different_seed_different_first_batch():
     first = first_batch(make_trainer(seed=7))
     second = first_batch(make_trainer(seed=8))
-    assert not all(torch.equal(a, b) for a, b in zip(first, second))
+    assert not all(torch.equal(a, b) for a, b in zip(first, second, strict=True))
 
 
 def test_first_batch_has_no_training_positive_as_negative():
@@ -84,3 +84,23 @@ def test_non_positive_settings_rejected(option):
 def test_unknown_monitor_rejected_before_training():
     with pytest.raises(ValueError, match="trainer.monitor='val/ndcg@7'"):
         make_trainer(seed=0, monitor="val/ndcg@7")
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"lr": -1.0}, r"trainer.lr must be a positive number, got -1.0; for example trainer.lr="),
+        ({"lr": 0}, r"trainer.lr must be a positive number, got 0"),
+        ({"l2_reg": "abc"}, r"trainer.l2_reg must be a non-negative number, got 'abc'"),
+        ({"l2_reg": -1e-4}, r"trainer.l2_reg must be a non-negative number"),
+    ],
+)
+def test_bad_rates_rejected_with_config_path(options, message):
+    with pytest.raises(ValueError, match=message):
+        make_trainer(seed=1, **options)
+
+
+def test_unknown_monitor_message_gives_fix():
+    with pytest.raises(ValueError, match=r"Add its cut-off to eval.topk .* "
+                                         r"e.g. trainer.monitor=val/ndcg@20$"):
+        make_trainer(seed=1, monitor="val/ndcg@50")
