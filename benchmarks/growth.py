@@ -21,7 +21,8 @@ NUM_EVAL_USERS = 1024
 MAX_SCORE_BLOCK_BYTES = 256 * MEGABYTE
 
 
-def _arrays(num_edges: int, seed: int) -> dict:
+def synthetic_arrays(num_edges: int, seed: int) -> dict:
+    """Return one synthetic graph's training and held-out pairs, as ``Workload`` takes them."""
     users, items, num_users, num_items = power_law_graph(num_edges, seed)
     held_out = split_one_test_item(users, items, seed)
     return {
@@ -51,7 +52,7 @@ def _evaluation_seconds(work: Workload) -> float:
 def _one_size(
     num_edges: int, stock_max_edges: float, device: torch.device, rounds: int, seed: int
 ) -> dict:
-    arrays = _arrays(num_edges, seed)
+    arrays = synthetic_arrays(num_edges, seed)
     builds = time_adjacency_builds(
         arrays["train_users"], arrays["train_items"], arrays["num_users"], arrays["num_items"]
     )

@@ -21,17 +21,23 @@ def _zipf_draws(num_values: int, size: int, rng: np.random.Generator) -> np.ndar
     return np.minimum(draws, num_values - 1)
 
 
-def power_law_graph(num_edges: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray, int, int]:
+def power_law_graph(
+    num_edges: int, seed: int = 0, *, num_users: int | None = None, num_items: int | None = None
+) -> tuple[np.ndarray, np.ndarray, int, int]:
     """Return ``(user_index, item_index, num_users, num_items)`` with about ``num_edges`` pairs.
 
     Users and items are drawn independently from Zipf-like popularities,
-    then duplicate pairs are dropped, so the result contains slightly fewer
-    than ``num_edges`` distinct pairs. Node ids are shuffled so that
-    popular nodes are spread over the index range, as in real data.
+    then duplicate pairs are dropped, so the result contains fewer than
+    ``num_edges`` distinct pairs (many fewer when the nodes are few). Node
+    ids are shuffled so that popular nodes are spread over the index range.
+    ``num_users`` and ``num_items`` default to Gowalla's interactions per
+    user and per item; giving them changes the node count alone.
     """
     rng = np.random.default_rng(seed)
-    num_users = max(num_edges // EDGES_PER_USER, 2)
-    num_items = max(num_edges // EDGES_PER_ITEM, 2)
+    if num_users is None:
+        num_users = max(num_edges // EDGES_PER_USER, 2)
+    if num_items is None:
+        num_items = max(num_edges // EDGES_PER_ITEM, 2)
     users = rng.permutation(num_users)[_zipf_draws(num_users, num_edges, rng)]
     items = rng.permutation(num_items)[_zipf_draws(num_items, num_edges, rng)]
     keys = np.unique(users.astype(np.int64) * num_items + items)

@@ -37,6 +37,17 @@ def _offline_wandb(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _downloads_stay_on_loopback(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A test that leaves a data set URL at its real host fails fast instead of
+    # reaching it, because every proxied request goes to a closed loopback port.
+    # The tests' own servers on 127.0.0.1 are reached directly.
+    for name in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY"):
+        monkeypatch.setenv(name, "http://127.0.0.1:9")
+    for name in ("no_proxy", "NO_PROXY"):
+        monkeypatch.setenv(name, "127.0.0.1,localhost,::1")
+
+
+@pytest.fixture(autouse=True)
 def _private_processed_cache(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     # Each test gets an empty processed-data cache of its own, never ~/.cache/recgnn.
     monkeypatch.setenv("RECGNN_CACHE_DIR", str(tmp_path / "processed-cache"))

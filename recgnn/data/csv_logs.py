@@ -186,16 +186,23 @@ def _check_columns(frame: pd.DataFrame, path: Path, wanted: dict) -> None:
     columns = [str(column) for column in frame.columns]
     for key, column in wanted.items():
         if column is not None and column not in frame.columns:
-            closest = difflib.get_close_matches(str(column), columns, n=1, cutoff=0.0)
             raise ValueError(
-                f"{path} has no column {column!r} ({key}); its columns are "
-                f"{columns}, so set {key} to one of them, e.g. "
-                f"{key}={closest[0] if closest else 'user'}"
+                f"{path} has no column {column!r} ({key}); its columns are {columns}, so "
+                f"set {key} to one of them, {_column_example(key, str(column), columns)}"
             )
 
 
+def _column_example(key: str, column: str, columns: list[str]) -> str:
+    close = difflib.get_close_matches(column, columns, n=1)
+    if close:
+        return f"e.g. {key}={close[0]}"
+    if key in ("dataset.rating_column", "dataset.timestamp_column"):
+        return f"or to null when the log has no such column ({key}=null)"
+    return f"e.g. {key}={columns[0] if columns else 'user'}"
+
+
 def _check_separator(frame: pd.DataFrame, path: Path, sep: str, wanted: dict) -> None:
-    """Raise when a wanted column is missing and the one header field holds another delimiter."""
+    """Raise when a wanted column is missing and the single header field has another delimiter."""
     if len(frame.columns) != 1 or all(c in frame.columns for c in _named(wanted)):
         return
     header = str(frame.columns[0])

@@ -165,7 +165,8 @@ class PreparedData:
     name: str
     split: Split
     graph: BipartiteGraph
-    # Profile features of every user and item; None when the data set has no profiles.
+    # Profile features of every user and item; None until load_features() builds
+    # them, and after it when the data set has no profiles.
     features: NodeFeatures | None = None
 
     @property
@@ -179,6 +180,18 @@ class PreparedData:
     def stats(self) -> dict:
         """Return sizes, density, degree quantiles and cold-start counts per split."""
         return split_statistics(self.name, self.split)
+
+    def load_features(self) -> NodeFeatures | None:
+        """Build the profile features on first use and return them.
+
+        Only models that read profiles call this, so a flaw in a profile file
+        stops those models and leaves the others unaffected. The split parts
+        share the full table's id maps and extras, so the training part carries
+        every user's and item's profile.
+        """
+        if self.features is None:
+            self.features = build_node_features(self.split.train)
+        return self.features
 
 
 def dataset_loader(name: str) -> DatasetLoader:
@@ -244,10 +257,7 @@ def prepare_data(cfg: DictConfig) -> PreparedData:
 
     log_cold_start(split)
     graph = BipartiteGraph.from_interactions(split.train)
-    # The split parts share the full table's id maps and extras, so the
-    # training part carries every user's and item's profile.
-    features = build_node_features(split.train)
-    return PreparedData(name=dataset_cfg.name, split=split, graph=graph, features=features)
+    return PreparedData(name=dataset_cfg.name, split=split, graph=graph)
 
 
 def _check_split_name(name: str) -> None:

@@ -185,7 +185,7 @@ def check_no_incomplete_folder(folder: Path, required: list[str]) -> None:
     """Raise when ``folder`` exists but lacks a required file.
 
     A download never replaces such a folder: recgnn moves a download into place
-    only once it is complete, so an incomplete folder holds the user's own files.
+    only once it is complete, so an incomplete folder contains the user's own files.
     """
     missing = [file for file in required if not (folder / file).is_file()]
     if folder.exists() and missing:

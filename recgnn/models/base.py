@@ -10,6 +10,16 @@ from torch import Tensor
 from recgnn.data.graph import BipartiteGraph
 
 
+def check_embedding_dim(embedding_dim: int) -> int:
+    """Raise unless ``model.embedding_dim`` is a positive integer; return it."""
+    if isinstance(embedding_dim, bool) or not isinstance(embedding_dim, int) or embedding_dim < 1:
+        raise ValueError(
+            f"model.embedding_dim must be a positive integer, got {embedding_dim!r}; "
+            "for example model.embedding_dim=64"
+        )
+    return embedding_dim
+
+
 class Recommender(torch.nn.Module):
     """Base class of every model: scores a batch of users against all items.
 

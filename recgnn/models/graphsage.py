@@ -9,7 +9,7 @@ from torch import Tensor
 from torch_geometric.nn import HeteroConv, SAGEConv
 
 from recgnn.data.graph import BipartiteGraph
-from recgnn.models.base import Recommender
+from recgnn.models.base import Recommender, check_embedding_dim
 from recgnn.models.hetero import ITEM, RATED_BY, RATES, USER, adjacencies, known_edges, to_hetero
 from recgnn.models.neighbor_sampling import build_sampler, sample_pairs
 
@@ -97,6 +97,7 @@ class GraphSAGE(Recommender):
                 f"model.num_neighbors={num_neighbors} needs one entry per layer "
                 f"(model.num_layers={num_layers}); e.g. model.num_neighbors={[10] * num_layers}"
             )
+        check_embedding_dim(embedding_dim)
         self.num_users = num_users
         self.num_items = num_items
         self.use_features = use_features

@@ -8,7 +8,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from recgnn.data.graph import BipartiteGraph
-from recgnn.models.base import PropagationRecommender
+from recgnn.models.base import PropagationRecommender, check_embedding_dim
 from recgnn.models.propagation import layer_mean_propagation
 
 
@@ -47,6 +47,7 @@ class LightGCN(PropagationRecommender):
         init_std: float = 0.1,
     ):
         super().__init__()
+        check_embedding_dim(embedding_dim)
         if num_layers < 0:
             raise ValueError(f"model.num_layers must be >= 0, got {num_layers}")
         self.num_users = num_users

@@ -7,7 +7,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from recgnn.data.graph import BipartiteGraph
-from recgnn.models.base import PropagationRecommender
+from recgnn.models.base import PropagationRecommender, check_embedding_dim
 
 
 class NGCF(PropagationRecommender):
@@ -52,6 +52,7 @@ class NGCF(PropagationRecommender):
         negative_slope: float = 0.2,
     ):
         super().__init__()
+        check_embedding_dim(embedding_dim)
         layer_dims = [64, 64, 64] if layer_dims is None else list(layer_dims)
         if any(isinstance(d, bool) or not isinstance(d, int) or d < 1 for d in layer_dims):
             raise ValueError(

@@ -32,6 +32,14 @@ MODELS: dict[str, type[Recommender]] = {
 DATA_ARGUMENTS = ("num_users", "num_items", "user_features", "item_features")
 
 
+def uses_features(name: str) -> bool:
+    """Return True when ``model=<name>`` reads the data set's profile features."""
+    model_class = MODELS.get(name)
+    return model_class is not None and (
+        "user_features" in inspect.signature(model_class.__init__).parameters
+    )
+
+
 def build_model(
     model_cfg: DictConfig, graph: BipartiteGraph, features: NodeFeatures | None = None
 ) -> Recommender:

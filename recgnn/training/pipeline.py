@@ -12,12 +12,13 @@ import platform
 import time
 from pathlib import Path
 
+import pandas as pd
 import torch
 from omegaconf import DictConfig, OmegaConf
 
 from recgnn.data.datamodule import prepare_data
 from recgnn.evaluation.evaluator import Evaluator
-from recgnn.models.registry import build_model
+from recgnn.models.registry import build_model, uses_features
 from recgnn.tracking import build_tracker
 from recgnn.training.resources import peak_memory, reset_peak_memory
 from recgnn.training.seed import apply_num_threads, resolve_device, seed_everything
@@ -44,7 +45,8 @@ def train_and_evaluate(cfg: DictConfig, run_dir: str | Path) -> dict[str, float]
     started = time.perf_counter()
     data = prepare_data(cfg)
     load_seconds = time.perf_counter() - started
-    model = build_model(cfg.model, data.graph, data.features)
+    features = data.load_features() if uses_features(cfg.model.name) else None
+    model = build_model(cfg.model, data.graph, features)
     evaluator = Evaluator(data.num_items, list(cfg.eval.topk), cfg.eval.batch_size, device=device)
     _log_startup(cfg, data, model, device, run_dir)
 
@@ -90,8 +92,9 @@ def train_and_evaluate(cfg: DictConfig, run_dir: str | Path) -> dict[str, float]
         # The data set's counts travel with the metrics, so a report can show what each run saw.
         stats = data.stats()
         metrics.update({f"data/{k}": v for k, v in stats.items() if isinstance(v, (int, float))})
-        _write_outputs(run_dir, metrics, model, resolved, result.history)
-        _write_per_user(run_dir / "per_user_test.csv", test)
+        id_maps = (split.train.user_ids, split.train.item_ids)
+        _write_outputs(run_dir, metrics, model, resolved, result.history, id_maps)
+        _write_per_user(run_dir / "per_user_test.csv", test, split.test.user_ids)
         tracker.log_summary(metrics)
     except BaseException:
         tracker.finish(exit_code=1)
@@ -103,14 +106,12 @@ def train_and_evaluate(cfg: DictConfig, run_dir: str | Path) -> dict[str, float]
     return metrics
 
 
-def _write_per_user(path: Path, result) -> None:
-    """Write each evaluated user's test metrics (for paired significance tests)."""
-    columns = sorted(result.per_user)
-    with open(path, "w") as out:
-        out.write(",".join(["user_index", *columns]) + "\n")
-        for row, user in enumerate(result.user_index):
-            values = (f"{result.per_user[c][row]:.6g}" for c in columns)
-            out.write(",".join([str(int(user)), *values]) + "\n")
+def _write_per_user(path: Path, result, user_ids) -> None:
+    """Write each evaluated user's test metrics with the raw user id (for paired tests)."""
+    table = pd.DataFrame({"user_index": result.user_index, "user_id": user_ids[result.user_index]})
+    for column in sorted(result.per_user):
+        table[column] = result.per_user[column]
+    table.to_csv(path, index=False, float_format="%.6g")
 
 
 def _num_parameters(model: torch.nn.Module) -> int:
@@ -152,7 +153,9 @@ def _log_startup(cfg: DictConfig, data, model, device, run_dir: Path) -> None:
     log.info("output folder %s", run_dir)  # fmt: skip
 
 
-def _write_outputs(run_dir: Path, metrics: dict, model, resolved: dict, history: list) -> None:
+def _write_outputs(
+    run_dir: Path, metrics: dict, model, resolved: dict, history: list, id_maps: tuple
+) -> None:
     # Write to a temporary name and rename, so a crash never leaves half a file.
     path = run_dir / "metrics.json"
     partial = path.with_suffix(".json.part")
@@ -165,6 +168,9 @@ def _write_outputs(run_dir: Path, metrics: dict, model, resolved: dict, history:
             "best_epoch": metrics["best_epoch"],
             "metrics": metrics,
             "history": history,
+            # Row i of the user (item) embeddings belongs to raw id user_ids[i].
+            "user_ids": id_maps[0].tolist(),
+            "item_ids": id_maps[1].tolist(),
         },
         run_dir / "checkpoint.pt",
     )

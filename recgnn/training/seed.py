@@ -25,7 +25,7 @@ def resolve_device(name: str) -> torch.device:
     try:
         device = torch.device(name)
     except (RuntimeError, TypeError):
-        # torch's own message lists every device type it knows, two dozen of them.
+        # torch's own message lists all of its two dozen device types.
         raise ValueError(
             f"invalid trainer.device={name!r}; expected auto, cpu, cuda or cuda:N, "
             "e.g. trainer.device=cpu"

@@ -26,8 +26,11 @@ PRESET_REPORT = "benchmarks/reports/ml100k"
     ],
 )
 def test_changed_grid_under_preset_name_rejected(overrides):
-    with pytest.raises(ValueError, match=rf"keeps the preset's name, so its report would "
-                                         rf"replace {PRESET_REPORT}; give it a name"):
+    with pytest.raises(
+        ValueError,
+        match=rf"keeps the preset's name, so its report would "
+        rf"replace {PRESET_REPORT}; give it a name",
+    ):
         check_report_target(overrides, "ml100k", PRESET_REPORT)
 
 

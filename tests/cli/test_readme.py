@@ -20,14 +20,15 @@ register_resolvers()
 
 
 def readme_commands(program: str) -> list[list[str]]:
-    """Return the arguments of every README line that runs ``program``, without comments."""
+    """Return the arguments of every README shell line that runs ``program``, minus comments."""
     # An optional environment assignment such as RECGNN_DATA_DIR=... comes first.
     pattern = re.compile(rf"^(?:[A-Z_]+=\S* )*{re.escape(program)}(?: |$)")
+    code_lines = "\n".join(re.findall(r"^```bash\n(.*?)^```", README, re.S | re.M))
     commands = []
-    for line in README.splitlines():
+    for line in code_lines.splitlines():
         match = pattern.match(line)
         if match:
-            commands.append(shlex.split(line[match.end():], comments=True))
+            commands.append(shlex.split(line[match.end() :], comments=True))
     return commands
 
 
@@ -47,7 +48,7 @@ def table_rows(header: str) -> list[list[str]]:
     lines = README.splitlines()
     start = next(n for n, line in enumerate(lines) if line.startswith(header))
     rows = []
-    for line in lines[start + 2:]:
+    for line in lines[start + 2 :]:
         if not line.startswith("|"):
             break
         rows.append([cell.strip() for cell in line.strip("|").split(" | ")])

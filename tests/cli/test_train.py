@@ -46,6 +46,11 @@ def test_lightgcn_end_to_end_with_offline_wandb(tmp_path, data_dir):
 
     checkpoint = torch.load(run_dir / "checkpoint.pt", weights_only=False)
     assert checkpoint["config"]["model"]["name"] == "lightgcn"
+    assert len(checkpoint["user_ids"]) == 943
+    assert len(checkpoint["item_ids"]) == 1682
+    per_user = (run_dir / "per_user_test.csv").read_text().splitlines()
+    assert per_user[0].startswith("user_index,user_id,")
+    assert len(per_user) == 1 + 943
     assert checkpoint["best_epoch"] == metrics["best_epoch"]
 
     wandb_runs = list((run_dir / "wandb").glob("offline-run-*"))

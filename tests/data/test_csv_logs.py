@@ -200,6 +200,16 @@ def test_missing_column_suggests_closest_name(tmp_path):
         load_interaction_log(path)
 
 
+def test_missing_optional_column_suggests_null(tmp_path):
+    path = write_text(tmp_path / "log.csv", "user,item,rating\na,x,5\n")
+    with pytest.raises(
+        ValueError,
+        match=r"no column 'score' \(dataset.rating_column\).*"
+        r"\(dataset.rating_column=null\)$",
+    ):
+        load_interaction_log(path, rating_column="score")
+
+
 def test_non_utf8_text_names_file_and_fix(tmp_path):
     path = tmp_path / "log.csv"
     path.write_bytes("user,item\na,x\nJos\xe9,x\n".encode("latin-1"))
@@ -219,8 +229,9 @@ def test_broken_gzip_names_file(tmp_path, cut):
         load_interaction_log(path)
 
 
-@pytest.mark.parametrize(("name", "options"), [("log.parquet", {}),
-                                               ("log.csv", {"file_format": "parquet"})])
+@pytest.mark.parametrize(
+    ("name", "options"), [("log.parquet", {}), ("log.csv", {"file_format": "parquet"})]
+)
 def test_unreadable_parquet_names_file(tmp_path, name, options):
     path = write_text(tmp_path / name, "user,item\na,x\n")
     with pytest.raises(ValueError, match=rf"{name} is not a readable Parquet file"):

@@ -161,3 +161,11 @@ def test_failed_download_message_names_root_option(tmp_path, monkeypatch):
     assert "pass dataset.root=/path/to/data" in message
     assert "an explicit dataset.root is the only folder searched" in message
     assert list(root.iterdir()) == []
+
+
+def test_unpatched_url_goes_to_loopback_proxy(tmp_path):
+    # tests/conftest.py routes every proxied request to a closed port on 127.0.0.1,
+    # so the published GroupLens URL below is never contacted from a test.
+    with pytest.raises(DatasetNotFoundError, match=r"127\.0\.0\.1:9|Connection refused"):
+        movielens.locate_ml100k(tmp_path / "empty")
+    assert not (tmp_path / "empty" / "ml-100k").exists()

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import torch
 from hydra import compose, initialize_config_dir
+from omegaconf import OmegaConf
 
 from recgnn.cli.config_path import config_dir, register_resolvers
 from recgnn.data.features import NodeFeatures
@@ -74,3 +75,11 @@ def test_registry_graphsage_without_profiles():
     model = build_model(model_config("graphsage", "model.use_features=false"),
                         tiny.graph(PAIRS, 4, 5), None)  # fmt: skip
     assert not model.use_features
+
+
+@pytest.mark.parametrize("name", ["lightgcn", "ngcf", "mf", "graphsage"])
+@pytest.mark.parametrize("embedding_dim", [0, -3])
+def test_non_positive_embedding_dim_rejected(name, embedding_dim):
+    cfg = OmegaConf.create({"name": name, "embedding_dim": embedding_dim})
+    with pytest.raises(ValueError, match="model.embedding_dim must be"):
+        build_model(cfg, tiny.graph(PAIRS, 4, 5), FEATURES)

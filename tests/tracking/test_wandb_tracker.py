@@ -62,8 +62,11 @@ def test_failed_online_start_falls_back_to_offline(no_credentials, monkeypatch, 
 
 
 def test_invalid_mode_names_its_source(no_credentials, monkeypatch):
-    with pytest.raises(ValueError, match=r"invalid logger.mode='offlin'; expected online, "
-                                         r"offline or disabled, e.g. logger.mode=offline"):
+    with pytest.raises(
+        ValueError,
+        match=r"invalid logger.mode='offlin'; expected online, "
+        r"offline or disabled, e.g. logger.mode=offline",
+    ):
         choose_mode("offlin")
     monkeypatch.setenv("WANDB_MODE", "of")
     with pytest.raises(ValueError, match=r"invalid WANDB_MODE='of'; .* e.g. WANDB_MODE=offline"):

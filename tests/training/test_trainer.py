@@ -101,6 +101,9 @@ def test_bad_rates_rejected_with_config_path(options, message):
 
 
 def test_unknown_monitor_message_gives_fix():
-    with pytest.raises(ValueError, match=r"Add its cut-off to eval.topk .* "
-                                         r"e.g. trainer.monitor=val/ndcg@20$"):
+    with pytest.raises(
+        ValueError,
+        match=r"Add its cut-off to eval.topk .* "
+        r"e.g. trainer.monitor=val/ndcg@20$",
+    ):
         make_trainer(seed=1, monitor="val/ndcg@50")
