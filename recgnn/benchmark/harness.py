@@ -149,16 +149,17 @@ def draw_figures(outcome: BenchmarkOutcome, report_dir: Path) -> dict[str, list[
         if summary.empty:
             continue
         dataset_curves = {m: h for (d, m), h in curves.items() if d == dataset}
-        paths = [
-            plot_metric_bars(summary, headline, colors, f"{dataset}: test metrics",
-                             report_dir / f"bars_{dataset}.png"),
-            plot_learning_curves(dataset_curves, cfg.curve_metric, colors,
-                                 f"{dataset}: {cfg.curve_metric} per epoch",
-                                 report_dir / f"curves_{dataset}.png"),
-            plot_accuracy_vs_time(summary, headline[-1], colors,
-                                  f"{dataset}: accuracy against training time",
-                                  report_dir / f"accuracy_time_{dataset}.png"),
-        ]  # fmt: skip
+        paths = [plot_metric_bars(summary, headline, colors, f"{dataset}: test metrics",
+                                  report_dir / f"bars_{dataset}.png")]  # fmt: skip
+        # Runs without a validation split (e.g. split.valid_ratio=0) have no curve to draw.
+        if any(cfg.curve_metric in record for histories_of_model in dataset_curves.values()
+               for history in histories_of_model for record in history):  # fmt: skip
+            paths.append(plot_learning_curves(dataset_curves, cfg.curve_metric, colors,
+                                              f"{dataset}: {cfg.curve_metric} per epoch",
+                                              report_dir / f"curves_{dataset}.png"))  # fmt: skip
+        paths.append(plot_accuracy_vs_time(summary, headline[-1], colors,
+                                           f"{dataset}: accuracy against training time",
+                                           report_dir / f"accuracy_time_{dataset}.png"))  # fmt: skip
         figures[dataset] = [path.name for path in paths]
     return figures
 

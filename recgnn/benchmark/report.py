@@ -95,6 +95,11 @@ def _dataset_section(outcome: BenchmarkOutcome, dataset: str) -> str:
     if figures:
         parts.append("### Figures")
         parts += [f"![{name}]({name})" for name in figures]
+        if not any(name.startswith("curves_") for name in figures):
+            parts.append(
+                f"No learning curves: no run of this data set has a validation split, "
+                f"so `{outcome.bench_cfg.curve_metric}` was never computed."
+            )
     return "\n\n".join(parts)
 
 

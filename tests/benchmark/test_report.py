@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -144,3 +145,17 @@ def test_unknown_report_metric_raises(override, message):
     cfg = compose_bench(override)
     with pytest.raises(ValueError, match=message):
         check_metric_names(cfg, [fake_job("pop", 1)])
+
+
+def test_no_curves_without_validation(tmp_path):
+    records = toy_records(tmp_path)[:4]
+    for record in records:
+        # Runs without a validation split record only the training loss per epoch.
+        result = record.run_dir / "result.json"
+        content = json.loads(result.read_text())
+        content["history"] = [{"epoch": 1, "train/loss": 0.5}]
+        result.write_text(json.dumps(content))
+    text = report_outcome(build_outcome(tmp_path, records), tmp_path / "report").read_text()
+    assert not (tmp_path / "report" / "curves_toy.png").exists()
+    assert (tmp_path / "report" / "bars_toy.png").exists()
+    assert "No learning curves" in text
