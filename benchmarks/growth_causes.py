@@ -9,9 +9,9 @@ In one process it times single sparse products with the edge count held
 fixed while the node count varies and the reverse, the same graphs in
 several node orders, the step's per-node parts (Adam, zero-filled tables),
 and profiles recgnn's step at a mid and the largest size of
-benchmarks/speed.md. Last, it runs a short probe twice in child processes,
-with and without torch's transparent huge pages (``THP_MEM_ALLOC_ENABLE``),
-which is read once per process.
+benchmarks/speed.md. Last, it runs a short probe in child processes that
+alternate torch's transparent huge pages off and on (``THP_MEM_ALLOC_ENABLE``,
+which torch reads once per process).
 """
 
 from __future__ import annotations
@@ -23,17 +23,16 @@ import os
 import resource
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import torch
-from torch.profiler import ProfilerActivity, profile
 from torch_geometric.utils import spmm
 
 from benchmarks.growth import STEP_BATCH_SIZE, synthetic_arrays
 from benchmarks.measure import OtherLoad, environment, time_interleaved
 from benchmarks.product_sections import (
     CPU,
+    adjacency,
     edges_at_fixed_nodes,
     node_order_effect,
     nodes_at_fixed_edges,
@@ -41,9 +40,9 @@ from benchmarks.product_sections import (
 )
 from benchmarks.report import print_table
 from benchmarks.speed import load_gowalla
-from benchmarks.synthetic import EDGES_PER_ITEM, EDGES_PER_USER
-from benchmarks.workload import EMBEDDING_DIM, LEARNING_RATE, Workload
-from recgnn.training.trainer import build_adam
+from benchmarks.step_cost_sections import per_node_costs, step_profiles
+from benchmarks.synthetic import EDGES_PER_ITEM, EDGES_PER_USER, power_law_graph
+from benchmarks.workload import EMBEDDING_DIM, Workload
 
 FIXED_PAIRS = 2_000_000
 NODE_COUNTS = [8_000, 32_000, 128_000, 512_000, 2_048_000]
@@ -52,6 +51,9 @@ FIXED_NODE_COUNTS = [16_000, 870_370]
 PAIR_COUNTS = [500_000, 1_000_000, 2_000_000, 4_000_000, 8_000_000]
 MID_PAIRS, LARGE_PAIRS = 1_000_000, 10_000_000
 PROBE_PAIRS = 3_000_000
+# Drawn pairs that give about Gowalla's 810,128 distinct pairs over its 29,858 users and
+# 40,981 items, so that only the structure of the graph differs from Gowalla.
+GOWALLA_SIZED_PAIRS = 902_000
 HUGE_PAGES = "THP_MEM_ALLOC_ENABLE"
 
 
@@ -80,93 +82,6 @@ def parse_args() -> argparse.Namespace:
         help="internal: run only the probe and print its numbers as JSON",
     )
     return parser.parse_args()
-
-
-def per_node_costs(node_counts: dict[str, int], rounds: int) -> dict:
-    """Time the step's parts that scale with the node count alone, interleaved."""
-    runners = {}
-    for label, num_nodes in node_counts.items():
-        weight = torch.nn.Parameter(torch.randn(num_nodes, EMBEDDING_DIM))
-        weight.grad = torch.randn(num_nodes, EMBEDDING_DIM)
-        optimizer = build_adam([weight], LEARNING_RATE)
-        runners[f"{label}|fused Adam step"] = optimizer.step
-        runners[f"{label}|new zero-filled table"] = lambda n=num_nodes: torch.zeros(
-            n, EMBEDDING_DIM
-        )
-        runners[f"{label}|zero an existing table"] = torch.empty(num_nodes, EMBEDDING_DIM).zero_
-    timings = time_interleaved(runners, rounds, CPU, warmup=1)
-
-    results: dict[str, dict] = {label: {"num_nodes": n} for label, n in node_counts.items()}
-    for key, timing in timings.items():
-        label, part = key.split("|")
-        results[label][part] = timing.best
-    parts = ["fused Adam step", "new zero-filled table", "zero an existing table"]
-    print_table(
-        f"Per-node parts of a step (best of {rounds}, ms)",
-        ["graph", "nodes", *parts],
-        [
-            [label, f"{r['num_nodes']:,}", *(f"{1000 * r[p]:.1f}" for p in parts)]
-            for label, r in results.items()
-        ],
-    )
-    return results
-
-
-def profile_step(work: Workload, num_steps: int) -> dict:
-    """Profile recgnn's step and return its operator table and self milliseconds per step."""
-    _, step = work.recgnn_step()
-    step(work.batch(STEP_BATCH_SIZE))
-    started = time.perf_counter()
-    with profile(activities=[ProfilerActivity.CPU]) as profiler:
-        for _ in range(num_steps):
-            step(work.batch(STEP_BATCH_SIZE))
-    wall = (time.perf_counter() - started) / num_steps
-    averages = profiler.key_averages()
-    table = averages.table(sort_by="self_cpu_time_total", row_limit=12)
-    self_ms = {event.key: event.self_cpu_time_total / 1000 / num_steps for event in averages}
-    return {"table": table, "self_ms_per_step": self_ms, "wall_seconds_per_step": wall}
-
-
-def step_profiles(sizes: dict[str, dict], seed: int) -> dict:
-    """Profile the step on each synthetic graph, then compare each operator's growth."""
-    profiles = {}
-    for label, arrays in sizes.items():
-        work = Workload.from_arrays(arrays, CPU, seed)
-        num_steps = 2 if work.graph.num_edges < 5_000_000 else 1
-        profiles[label] = profile_step(work, num_steps)
-        profiles[label]["directed_edges"] = 2 * work.graph.num_edges
-        profiles[label]["num_nodes"] = work.graph.num_nodes
-        print(f"### Profile of recgnn's step, {label}\n\n```\n{profiles[label]['table']}\n```\n")
-        del work
-        gc.collect()
-
-    mid, large = (profiles[label] for label in sizes)
-    ops = sorted(large["self_ms_per_step"], key=lambda op: -large["self_ms_per_step"][op])[:8]
-    rows = [
-        [
-            op,
-            f"{mid['self_ms_per_step'].get(op, 0):.1f}",
-            f"{large['self_ms_per_step'][op]:.1f}",
-            f"{large['self_ms_per_step'][op] / max(mid['self_ms_per_step'].get(op, 0), 1e-9):.1f}",
-        ]
-        for op in ops
-    ]
-    rows.append(
-        [
-            "wall time of the step",
-            f"{1000 * mid['wall_seconds_per_step']:.0f}",
-            f"{1000 * large['wall_seconds_per_step']:.0f}",
-            f"{large['wall_seconds_per_step'] / mid['wall_seconds_per_step']:.1f}",
-        ]
-    )
-    edge_ratio = large["directed_edges"] / mid["directed_edges"]
-    node_ratio = large["num_nodes"] / mid["num_nodes"]
-    print_table(
-        f"Self ms per step by operator (edges ×{edge_ratio:.1f}, nodes ×{node_ratio:.1f})",
-        ["operator", *sizes, "ratio"],
-        rows,
-    )
-    return profiles
 
 
 def huge_page_probe(seed: int) -> dict:
@@ -220,6 +135,15 @@ def huge_page_comparison(rounds: int, args: argparse.Namespace) -> dict:
     return best
 
 
+def _gowalla_sized_graph(gowalla: dict, seed: int) -> torch.Tensor:
+    """Â of a synthetic power-law graph with Gowalla's users, items and about its edges."""
+    num_users, num_items = gowalla["num_users"], gowalla["num_items"]
+    users, items, _, _ = power_law_graph(
+        GOWALLA_SIZED_PAIRS, seed, num_users=num_users, num_items=num_items
+    )
+    return adjacency(users, items, num_users, num_items)
+
+
 def _load_without_children(load: dict) -> dict:
     """Move the probe processes' CPU time from the other processes' share to this run's own."""
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -261,6 +185,9 @@ def main() -> None:
         **reordered_matrices(gowalla, "Gowalla", args.seed, with_shuffle=True),
         **reordered_matrices(mid, "synthetic 10^6 pairs", args.seed, with_shuffle=False),
     }
+    small_group["synthetic with Gowalla's sizes, ids as given"] = _gowalla_sized_graph(
+        gowalla, args.seed
+    )
     report["node_order"] = node_order_effect(small_group, args.rounds + 2, with_spmm=True)
     large_group = reordered_matrices(large, "synthetic 10^7 pairs", args.seed, with_shuffle=False)
     report["node_order"].update(node_order_effect(large_group, args.rounds, with_spmm=False))

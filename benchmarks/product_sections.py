@@ -53,6 +53,7 @@ def time_products(matrices: dict[str, Tensor], rounds: int, with_spmm: bool = Tr
             inputs[num_nodes] = torch.randn(num_nodes, EMBEDDING_DIM)
             outputs[num_nodes] = torch.empty(num_nodes, EMBEDDING_DIM)
         x, out = inputs[num_nodes], outputs[num_nodes]
+        _check_buffered_product(matrix, x, out)
         if with_spmm:
             runners[f"{label}|{SPMM}"] = lambda m=matrix, x=x: spmm(m, x)
         runners[f"{label}|{BUFFER}"] = lambda m=matrix, x=x, o=out: torch.addmm(
@@ -68,6 +69,14 @@ def time_products(matrices: dict[str, Tensor], rounds: int, with_spmm: bool = Tr
         label, kind = key.split("|")
         results[label][kind] = {"best": timing.best, "median": timing.median}
     return results
+
+
+def _check_buffered_product(matrix: Tensor, x: Tensor, out: Tensor) -> None:
+    """Check that the buffered product equals ``spmm`` and ignores the buffer's old values."""
+    out.fill_(float("nan"))
+    torch.addmm(out, matrix, x, beta=0, out=out)
+    if not torch.allclose(out, spmm(matrix, x), atol=1e-6):
+        raise AssertionError("torch.addmm into a buffer disagrees with spmm")
 
 
 def _controlled_graph(num_pairs: int, num_nodes: int, seed: int) -> Tensor:
