@@ -1,15 +1,15 @@
-"""What bounds the growth of the LightGCN step on synthetic power-law graphs.
+"""Causes of the LightGCN step's growth with size on synthetic power-law graphs.
 
 Run from the repository root (the command behind the growth section of
 benchmarks/speed.md):
 
     python -m benchmarks.growth_causes --threads 1 --json benchmarks/results/growth-causes.json
 
-In one process it times single sparse products with the edge count held
-fixed while the node count varies and the reverse, the same graphs in
-several node orders, the step's per-node parts (Adam, zero-filled tables),
-and profiles recgnn's step at a mid and the largest size of
-benchmarks/speed.md. Last, it runs a short probe in child processes that
+In one process it times single sparse products, first with the edge count
+held fixed while the node count varies, then the reverse. It times the same
+graphs in several node orders and the step's per-node parts (Adam,
+zero-filled tables), and profiles recgnn's step at a mid-sized and the
+largest graph of benchmarks/speed.md. Last, it runs a short probe in child processes that
 alternate torch's transparent huge pages off and on (``THP_MEM_ALLOC_ENABLE``,
 which torch reads once per process).
 """
@@ -136,7 +136,7 @@ def huge_page_comparison(rounds: int, args: argparse.Namespace) -> dict:
 
 
 def _gowalla_sized_graph(gowalla: dict, seed: int) -> torch.Tensor:
-    """Â of a synthetic power-law graph with Gowalla's users, items and about its edges."""
+    """Return Â of a synthetic power-law graph with Gowalla's users, items and edge count."""
     num_users, num_items = gowalla["num_users"], gowalla["num_items"]
     users, items, _, _ = power_law_graph(
         GOWALLA_SIZED_PAIRS, seed, num_users=num_users, num_items=num_items

@@ -8,8 +8,9 @@ Every product is timed two ways, interleaved:
 - ``into a buffer``: ``torch.addmm(out, Â, X, beta=0, out=out)`` into a
   buffer allocated once, which leaves only the product's own reads and writes.
 
-Their difference is the per-call allocation cost, which grows with the
-number of nodes and not with the number of edges.
+Their difference is the per-call allocation cost. It depends on the number
+of nodes, and on whether a table is large enough for the C library to map
+fresh memory for it, but not on the number of edges.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ CPU = torch.device("cpu")
 
 
 def adjacency(users: np.ndarray, items: np.ndarray, num_users: int, num_items: int) -> Tensor:
-    """Â of the bipartite graph, built by recgnn (int32 CSR)."""
+    """Return Â of the bipartite graph as recgnn builds it (int32 CSR)."""
     graph = BipartiteGraph(torch.from_numpy(users), torch.from_numpy(items), num_users, num_items)
     return graph.normalized_adjacency
 
@@ -42,7 +43,7 @@ def time_products(matrices: dict[str, Tensor], rounds: int, with_spmm: bool = Tr
     """Time one product of each matrix with a random ``(num_nodes, 64)`` input, interleaved.
 
     Matrices with the same node count share one input and one output buffer,
-    so the memory in use does not grow with the number of graphs.
+    so that only the matrices add memory per graph.
     """
     inputs: dict[int, Tensor] = {}
     outputs: dict[int, Tensor] = {}
@@ -80,7 +81,7 @@ def _check_buffered_product(matrix: Tensor, x: Tensor, out: Tensor) -> None:
 
 
 def _controlled_graph(num_pairs: int, num_nodes: int, seed: int) -> Tensor:
-    """Â of a power-law graph with ``num_pairs`` drawn pairs over ``num_nodes`` nodes.
+    """Return Â of a power-law graph with ``num_pairs`` drawn pairs over ``num_nodes`` nodes.
 
     Users and items split the nodes in Gowalla's proportion (20 : 27).
     """
@@ -123,7 +124,7 @@ COST_HEADER = [
 
 
 def nodes_at_fixed_edges(num_pairs: int, node_counts: list[int], rounds: int, seed: int) -> dict:
-    """Hold the drawn pairs fixed and vary the node count.
+    """Time one product per node count, with the number of drawn pairs fixed.
 
     Fewer nodes give more duplicate pairs, so the distinct edges drop a little.
     """
@@ -138,9 +139,10 @@ def nodes_at_fixed_edges(num_pairs: int, node_counts: list[int], rounds: int, se
 
 
 def edges_at_fixed_nodes(num_nodes: int, pair_counts: list[int], rounds: int, seed: int) -> dict:
-    """Hold the node count fixed, vary the drawn pairs, fit ``time = intercept + slope * edges``.
+    """Time one product per number of drawn pairs at a fixed node count, and fit a line.
 
-    The intercept is the cost per product that does not depend on the edges.
+    The fit is ``time = intercept + slope * edges``. The intercept is the cost
+    per product that does not depend on the edges.
     """
     matrices = {f"{p} pairs": _controlled_graph(p, num_nodes, seed) for p in pair_counts}
     results = time_products(matrices, rounds)

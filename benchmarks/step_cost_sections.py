@@ -55,7 +55,7 @@ def per_node_costs(node_counts: dict[str, int], rounds: int) -> dict:
 
 
 def _page_faults_per_new_table(num_nodes: int, repeats: int = 5) -> float:
-    """Count the minor page faults of ``torch.zeros(num_nodes, 64)``: one per new 4 KiB page."""
+    """Return the mean minor page faults of ``repeats`` calls of ``torch.zeros(num_nodes, 64)``."""
     before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
     for _ in range(repeats):
         torch.zeros(num_nodes, EMBEDDING_DIM)

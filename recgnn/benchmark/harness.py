@@ -149,17 +149,24 @@ def draw_figures(outcome: BenchmarkOutcome, report_dir: Path) -> dict[str, list[
         if summary.empty:
             continue
         dataset_curves = {m: h for (d, m), h in curves.items() if d == dataset}
-        paths = [plot_metric_bars(summary, headline, colors, f"{dataset}: test metrics",
-                                  report_dir / f"bars_{dataset}.png")]  # fmt: skip
+        bars = report_dir / f"bars_{dataset}.png"
+        paths = [plot_metric_bars(summary, headline, colors, f"{dataset}: test metrics", bars)]
         # Runs without a validation split (e.g. split.valid_ratio=0) have no curve to draw.
-        if any(cfg.curve_metric in record for histories_of_model in dataset_curves.values()
-               for history in histories_of_model for record in history):  # fmt: skip
-            paths.append(plot_learning_curves(dataset_curves, cfg.curve_metric, colors,
-                                              f"{dataset}: {cfg.curve_metric} per epoch",
-                                              report_dir / f"curves_{dataset}.png"))  # fmt: skip
-        paths.append(plot_accuracy_vs_time(summary, headline[-1], colors,
-                                           f"{dataset}: accuracy against training time",
-                                           report_dir / f"accuracy_time_{dataset}.png"))  # fmt: skip
+        has_curves = any(
+            cfg.curve_metric in record
+            for model_histories in dataset_curves.values()
+            for history in model_histories
+            for record in history
+        )
+        if has_curves:
+            title = f"{dataset}: {cfg.curve_metric} per epoch"
+            curves_path = report_dir / f"curves_{dataset}.png"
+            paths.append(
+                plot_learning_curves(dataset_curves, cfg.curve_metric, colors, title, curves_path)
+            )
+        title = f"{dataset}: accuracy against training time"
+        time_path = report_dir / f"accuracy_time_{dataset}.png"
+        paths.append(plot_accuracy_vs_time(summary, headline[-1], colors, title, time_path))
         figures[dataset] = [path.name for path in paths]
     return figures
 
