@@ -75,7 +75,7 @@ def chance_metrics(data: PreparedData, seen: list[Interactions], k: int) -> dict
     """Return the expected recall@k and NDCG@k of a uniformly random ranking.
 
     For a user with ``n`` candidates and ``t`` targets among them, each rank
-    holds a target with probability ``t / n``, so E[recall@k] = min(k, n) / n
+    contains a target with probability ``t / n``, so E[recall@k] = min(k, n) / n
     and E[DCG@k] = (t / n) Σ_{r ≤ min(k, n)} 1 / log2(r + 1).
     """
     test = data.split.test

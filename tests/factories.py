@@ -31,7 +31,7 @@ def prepared(
     num_users: int,
     num_items: int,
 ) -> PreparedData:
-    """Return a PreparedData whose graph holds the training pairs."""
+    """Return a PreparedData whose graph contains the training pairs."""
     split = Split(
         train=interactions(train, num_users, num_items),
         valid=interactions(valid, num_users, num_items),

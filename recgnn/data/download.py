@@ -44,7 +44,7 @@ def candidate_roots(root: str | os.PathLike | None) -> list[Path]:
 
 
 def find_local_copy(roots: list[Path], name: str, required: list[str]) -> Path | None:
-    """Return the first ``root/name`` folder that holds every required file."""
+    """Return the first ``root/name`` folder that contains every required file."""
     for root in roots:
         folder = root / name
         if all((folder / file).is_file() for file in required):

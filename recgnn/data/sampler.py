@@ -19,7 +19,7 @@ class NegativeSampler:
 
     Rejection is done in bulk: draw for every request, look all draws up in
     the sorted pair keys at once, redraw only the rejected ones. The sampler
-    sees training positives only, so a validation or test item may be drawn.
+    is given training positives only, so a validation or test item may be drawn.
 
     Args:
         user_index: Users of the training interactions.

@@ -18,7 +18,7 @@ class GraphSAGE(Recommender):
     r"""GraphSAGE over user and item node types, scored by dot product.
 
     Each node starts from its profile features and, optionally, a learned id
-    embedding; each layer updates every node from itself and the mean of its
+    embedding. Each layer updates every node from itself and the mean of its
     neighbours (users from items, items from users), with PyG's
     :class:`~torch_geometric.nn.conv.SAGEConv` in a
     :class:`~torch_geometric.nn.conv.HeteroConv`:

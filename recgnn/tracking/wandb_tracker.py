@@ -1,4 +1,4 @@
-"""Weights & Biases tracking that never blocks a run without network access."""
+"""Weights & Biases tracking that falls back to offline logging without network access."""
 
 from __future__ import annotations
 

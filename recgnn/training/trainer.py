@@ -109,7 +109,8 @@ class Trainer:
         if not self.has_valid and model.is_trainable:
             log.warning(
                 "the validation split is empty, so there is no early stopping: training "
-                "runs all %d epochs and the last state is tested", epochs
+                "runs all %d epochs and the last state is tested",
+                epochs,
             )
 
     def fit(self) -> TrainResult:
@@ -119,10 +120,12 @@ class Trainer:
         # Fitted models (ItemKNN, EASE) do all their training here, so it counts.
         self.result.train_seconds += time.perf_counter() - started
         self.model.to(self.device)
+
         if not self.model.is_trainable:
             if self.has_valid:
                 self._validate(epoch=0)
             return self.result
+
         optimizer = build_adam(self.model.parameters(), self.lr)
         for epoch in range(1, self.epochs + 1):
             started = time.perf_counter()
@@ -141,6 +144,7 @@ class Trainer:
                 log.info("early stop: %s did not improve for %d validations",
                          self.monitor, self.stopping.patience)  # fmt: skip
                 break
+
         if not self.has_valid:
             self.result.best_epoch = self.result.epochs_run
             return self.result
@@ -204,7 +208,9 @@ class Trainer:
         if len(saturated):
             log.warning(
                 "skipping the training rows of %d users who interacted with every item "
-                "(no negative exists), e.g. user index %d", len(saturated), saturated[0]
+                "(no negative exists), e.g. user index %d",
+                len(saturated),
+                saturated[0],
             )
             keep = ~np.isin(users, saturated)
             users, items = users[keep], items[keep]

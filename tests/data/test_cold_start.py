@@ -28,7 +28,9 @@ def test_cold_items_have_all_rows_outside_train():
     table = random_table()
     split = cold_item_split(table, [0.8, 0.1, 0.1], seed=1)
     train, valid, test = items_of(split.train), items_of(split.valid), items_of(split.test)
-    assert train.isdisjoint(valid) and train.isdisjoint(test) and valid.isdisjoint(test)
+    assert train.isdisjoint(valid)
+    assert train.isdisjoint(test)
+    assert valid.isdisjoint(test)
     assert len(split.train) + len(split.valid) + len(split.test) == len(table)
     for item in test:
         assert (split.test.item_index == item).sum() == (table.item_index == item).sum()

@@ -41,7 +41,8 @@ def table(user_ids, item_ids) -> Interactions:
 def test_user_features_encodings():
     values, columns = user_features(user_profiles())
     row = dict(zip(columns, values[0], strict=True))
-    assert row["gender=M"] == 1.0 and row["gender=F"] == 0.0
+    assert row["gender=M"] == 1.0
+    assert row["gender=F"] == 0.0
     assert row["occupation=technician"] == 1.0
     assert row["zip_region=8"] == 1.0
     assert row["age_group=18+"] == 1.0
@@ -127,4 +128,5 @@ def test_ml100k_features(data_dir):
     # 19 genres, year and its missing flag; one movie (id 267) has no date.
     assert item_values.shape == (1682, 19 + 2)
     assert item_values[:, item_columns.index("year_missing")].sum() == 1
-    assert np.isfinite(user_values).all() and np.isfinite(item_values).all()
+    assert np.isfinite(user_values).all()
+    assert np.isfinite(item_values).all()

@@ -10,7 +10,10 @@ from tests.factories import interactions
 
 
 def dense_lightgcn(embedding: torch.Tensor, pairs, num_users, num_items, num_layers):
-    """Compute LightGCN's final embeddings with dense matrices, straight from the paper."""
+    """Compute LightGCN's final embeddings densely: the mean of Â^k E for k = 0..L.
+
+    Â = D^-1/2 A D^-1/2 is built from the adjacency matrix A of the pairs.
+    """
     num_nodes = num_users + num_items
     adjacency = torch.zeros(num_nodes, num_nodes, dtype=torch.float64)
     for user, item in pairs:

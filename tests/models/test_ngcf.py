@@ -1,4 +1,4 @@
-"""NGCF's propagation against the paper's per-node message equations."""
+"""NGCF propagation against the per-node message equations of Wang et al. (SIGIR 2019)."""
 
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ def neighbours_of(node: int) -> list[int]:
 
 
 def per_node_layer(model: NGCF, layer: int, embeddings: torch.Tensor) -> torch.Tensor:
-    """One layer written as the paper's messages, node by node.
+    """Compute one NGCF layer node by node, from the message equations of Wang et al.
 
     m_{u<-u} = W1 e_u; m_{u<-i} = (W1 e_i + W2 (e_i * e_u)) / sqrt(|N_u| |N_i|);
     e_u' = LeakyReLU(m_{u<-u} + sum_i m_{u<-i} + b1 + b2), each bias once per node.
